@@ -1,0 +1,219 @@
+"""Vietnamese text analysis shared by indexing and querying.
+
+Documents and queries go through the same functions so that they always meet in the same
+form: NFC, lowercase, one tone-mark placement style, and (for diacritics-insensitive
+matching) a folded form with every mark removed and đ→d.
+
+Every transformation used for matching text that is displayed (``match_form`` and
+``folded_match_form``) is length-preserving, so a character offset found in the normalized
+copy is the same offset in the text the reader sees. That is what lets highlighting mark
+exactly the words on screen without re-running the word segmenter.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+SYLLABLE_RE = re.compile(r"[^\W_]+")
+"""A syllable is a run of letters and digits; punctuation never becomes part of a term."""
+
+_TONES = {
+    # tone: (for a, for e, for y) in the old style where the mark sits on the second vowel
+    "grave": ("à", "è", "ỳ"),
+    "acute": ("á", "é", "ý"),
+    "hook": ("ả", "ẻ", "ỷ"),
+    "tilde": ("ã", "ẽ", "ỹ"),
+    "dot": ("ạ", "ẹ", "ỵ"),
+}
+_MARKED_O = {"grave": "ò", "acute": "ó", "hook": "ỏ", "tilde": "õ", "dot": "ọ"}
+_MARKED_U = {"grave": "ù", "acute": "ú", "hook": "ủ", "tilde": "ũ", "dot": "ụ"}
+
+
+def _tone_style_table() -> dict[str, str]:
+    """Map old-style open syllable endings ("oà", "oẻ", "uỷ") to the mark-on-first-vowel style."""
+    table: dict[str, str] = {}
+    for tone, (a, e, y) in _TONES.items():
+        table["o" + a] = _MARKED_O[tone] + "a"
+        table["o" + e] = _MARKED_O[tone] + "e"
+        table["u" + y] = _MARKED_U[tone] + "y"
+    return table
+
+
+_TONE_STYLE = _tone_style_table()
+# Only at the end of a syllable: "hoàng" keeps its mark on "a" in both styles. After "q" the
+# "u" belongs to the consonant ("quý"), so it is left alone.
+_TONE_STYLE_RE = re.compile(
+    "(?<!q)(" + "|".join(sorted(_TONE_STYLE)) + r")(?![^\W_])"
+)
+
+
+def _fold_table() -> dict[int, int]:
+    """Map every precomposed Latin letter to its base letter, one character to one character."""
+    table: dict[int, int] = {ord("đ"): ord("d"), ord("Đ"): ord("D")}
+    for code in range(0x00C0, 0x1EFA):
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)[0]
+        if base != char and base.isascii() and base.isalpha():
+            table[code] = ord(base)
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def lower_same_length(text: str) -> str:
+    """Lowercase without ever changing the length (``"İ".lower()`` is two characters)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def normalize_tone_style(lowercase_text: str) -> str:
+    """Put tone marks of open syllables in one style: "hoà" → "hòa", "thuỷ" → "thủy"."""
+    return _TONE_STYLE_RE.sub(lambda m: _TONE_STYLE[m.group(1)], lowercase_text)
+
+
+def match_form(text: str) -> str:
+    """Lowercase, one tone-mark style; same length as ``text`` (which must already be NFC)."""
+    return normalize_tone_style(lower_same_length(text))
+
+
+def fold(text: str) -> str:
+    """Remove every tone and vowel mark and map đ→d; same length as ``text``."""
+    return text.translate(_FOLD)
+
+
+def folded_match_form(text: str) -> str:
+    return fold(match_form(text))
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the user typed at least one Vietnamese mark (so exact spelling matters)."""
+    lowered = nfc(text).lower()
+    return fold(lowered) != lowered
+
+
+def syllable_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in SYLLABLE_RE.finditer(text)]
+
+
+def syllable_keys(text: str) -> list[str]:
+    """The normalized syllables of a query or document (NFC first, so NFD input matches)."""
+    return SYLLABLE_RE.findall(match_form(nfc(text)))
+
+
+@dataclass(frozen=True)
+class Span:
+    """A segmented word: offsets into the original (display) text."""
+
+    start: int
+    end: int
+    syllables: int
+
+
+@lru_cache(maxsize=1)
+def _pyvi():
+    """pyvi takes about a second to unpickle its model: load it once, and only when needed."""
+    from pyvi import ViTokenizer
+
+    return ViTokenizer.ViTokenizer
+
+
+def segment(text: str) -> list[Span]:
+    """Segment NFC ``text`` into words with pyvi and map each word back onto ``text``.
+
+    pyvi's syllabelizer only cuts its NFC input into pieces, so walking those pieces and the
+    input side by side, left to right, gives each word's exact span, every repeat included.
+    The joining rule is pyvi's own (``ViTokenizer.tokenize``), applied to its model's labels.
+    """
+    tokenizer = _pyvi()
+    _, pieces = tokenizer.sylabelize(text)
+    if not pieces:
+        return []
+    labels = tokenizer.model.predict([tokenizer.sent2features(pieces, False)])[0]
+    spans: list[Span] = []
+    pos = 0
+    start = end = -1
+    previous = ""
+    for piece, label in zip(pieces, labels):
+        found = text.find(piece, pos)
+        if found < 0:
+            continue
+        pos = found + len(piece)
+        if piece.isspace():
+            previous = piece
+            continue
+        joins = (
+            start >= 0
+            and label == "I_W"
+            and piece not in string.punctuation
+            and previous not in string.punctuation
+            and not piece[0].isdigit()
+            and not previous[0].isdigit()
+            and not (piece[0].istitle() and not previous[0].istitle())
+        )
+        if not joins:
+            _close(text, start, end, spans)
+            start = found
+        end = pos
+        previous = piece
+    _close(text, start, end, spans)
+    return spans
+
+
+def _close(text: str, start: int, end: int, spans: list[Span]) -> None:
+    if start >= 0:
+        count = len(SYLLABLE_RE.findall(text, start, end))
+        if count:
+            spans.append(Span(start, end, count))
+
+
+GAP = "|"
+"""Token that leaves a gap in positions, so phrases never match across title and body."""
+
+
+@dataclass(frozen=True)
+class AnalyzedText:
+    syllables: list[str]  # normalized, with diacritics
+    folded: list[str]
+    compounds: list[str]  # multi-syllable words joined by "_", normalized
+    folded_compounds: list[str]
+
+
+def analyze(text: str) -> AnalyzedText:
+    """Everything the index needs from one piece of NFC display text."""
+    form = match_form(text)
+    folded_form = fold(form)
+    syllables = SYLLABLE_RE.findall(form)
+    folded = SYLLABLE_RE.findall(folded_form)
+    compounds: list[str] = []
+    folded_compounds: list[str] = []
+    for span in segment(text):
+        if span.syllables > 1:
+            compounds.append("_".join(SYLLABLE_RE.findall(form, span.start, span.end)))
+            folded_compounds.append(
+                "_".join(SYLLABLE_RE.findall(folded_form, span.start, span.end))
+            )
+    return AnalyzedText(syllables, folded, compounds, folded_compounds)
+
+
+def ngrams(keys: list[str], sizes: tuple[int, ...] = (2, 3)) -> list[str]:
+    """Adjacent syllable n-grams of a query, in the form compounds are indexed in.
+
+    The query is never segmented: every 2- and 3-gram is looked up among the document's
+    compounds, so a compound matches whatever pyvi would have done with the query alone.
+    """
+    grams = []
+    for size in sizes:
+        for i in range(len(keys) - size + 1):
+            grams.append("_".join(keys[i : i + size]))
+    return grams

@@ -1,0 +1,38 @@
+"""``vnsearch check``: the indexer's validation without indexing, for librarians."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .articles import ArticleError, read_article, scan_archive
+
+
+@dataclass
+class CheckReport:
+    files: int = 0
+    valid: int = 0
+    skipped: int = 0
+    rejected: list[ArticleError] = field(default_factory=list)
+    duplicates: list[list[str]] = field(default_factory=list)  # ids sharing the same text
+    undated: list[str] = field(default_factory=list)
+
+
+def check_archive(archive: Path, max_bytes: int) -> CheckReport:
+    scan = scan_archive(archive)
+    report = CheckReport(files=len(scan.files), skipped=scan.skipped, rejected=list(scan.rejected))
+    by_text: dict[str, list[str]] = defaultdict(list)
+    for file in scan.files:
+        try:
+            article = read_article(archive, file, max_bytes)
+        except ArticleError as err:
+            report.rejected.append(err)
+            continue
+        report.valid += 1
+        by_text[hashlib.sha256(article.body.encode()).hexdigest()].append(article.id)
+        if not article.date:
+            report.undated.append(article.id)
+    report.duplicates = sorted(ids for ids in by_text.values() if len(ids) > 1)
+    return report

@@ -1,0 +1,433 @@
+"""Search the index: parse, match, rank, page, facet, highlight and suggest.
+
+Matching is all-of first and as precise as the user was: with diacritics typed, every
+syllable must match exactly ("đường" ≠ "dương"); if that finds nothing, the folded form;
+if that finds nothing either, any of the words, ranked by how many match (a coordination
+bonus). Within the matching articles, compounds (adjacent syllables found as one pyvi word)
+and title matches add to the score, so they decide among full-coverage articles instead of
+letting a short headline with one query word outrank the article that has them all.
+
+Returns plain data classes: callers never touch Whoosh objects.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+from whoosh import scoring, sorting
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.query import And, AndMaybe, AndNot, Or, Phrase, Query, Term, TermRange
+
+from .analysis import fold, ngrams, syllable_keys
+from .highlight import find_spans, mark, snippet
+from .location import IndexMissing, current_dir, open_current
+from .query import ParsedQuery, Unit, parse
+from .suggest import Vocabulary, correct_typos, restore_text
+
+MAX_PER_PAGE = 50
+MAX_PAGE = 500
+DEFAULT_PER_PAGE = 10
+SORTS = ("relevance", "newest", "oldest")
+FACETS = ("category", "year", "author")
+TIME_LIMIT_SECONDS = 3.0
+REFRESH_INTERVAL_SECONDS = 1.0
+
+# Ranking weights (tuned on the public evaluation set; see README "Relevance").
+WEIGHTS = {
+    "syl": 1.0,
+    "fold": 1.0,
+    "word": 1.5,
+    "wfold": 1.5,
+    "tsyl": 2.0,
+    "tfold": 2.0,
+    "tword": 2.0,
+    "twfold": 2.0,
+    "exact_bonus": 0.5,
+    "coord": 0.9,
+}
+BM25 = {"B": 0.75, "K1": 1.2}
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    category: str | None = None
+    author: str | None = None
+    year: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str = "relevance"
+
+    def bounded(self) -> "SearchParams":
+        return SearchParams(
+            q=self.q,
+            page=min(max(1, self.page), MAX_PAGE),
+            per_page=min(max(1, self.per_page), MAX_PER_PAGE),
+            category=self.category or None,
+            author=self.author or None,
+            year=self.year or None,
+            date_from=self.date_from or None,
+            date_to=self.date_to or None,
+            sort=self.sort if self.sort in SORTS else "relevance",
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    title_html: Markup
+    snippet_html: Markup
+    snippet_text: str
+    date: str | None
+    category: str | None
+    author: str | None
+    source_url: str | None
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResults:
+    params: SearchParams
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    suggestion: str | None = None
+    took_ms: float = 0.0
+    relaxed: bool = False  # no article had all the words: showing those with most of them
+    timed_out: bool = False
+    truncated: bool = False  # the query was cut to MAX_QUERY_CHARS / MAX_TERMS
+
+    @property
+    def pages(self) -> int:
+        return min(MAX_PAGE, math.ceil(self.total / self.params.per_page)) if self.total else 0
+
+
+@dataclass(frozen=True)
+class RelatedArticle:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    id: str
+    title: str
+    title_html: Markup
+    paragraphs_html: list[Markup]
+    body: str
+    date: str | None
+    author: str | None
+    category: str | None
+    source_url: str | None
+    tags: list[str]
+    related: list[RelatedArticle]
+
+
+def _weighted(fieldname: str, text: str, weight_key: str | None = None) -> Term:
+    return Term(fieldname, text, boost=WEIGHTS[weight_key or fieldname])
+
+
+def _unit_match(unit: Unit, exact: bool) -> Query:
+    """The part of the query an article must match for this unit."""
+    if exact:
+        fieldname, keys = ("tsyl" if unit.title_only else "syl"), unit.keys
+    else:
+        fieldname, keys = ("tfold" if unit.title_only else "fold"), unit.folded
+    if unit.phrase:
+        return Phrase(fieldname, list(keys), boost=WEIGHTS[fieldname])
+    terms = [_weighted(fieldname, k) for k in keys]
+    return terms[0] if len(terms) == 1 else And(terms)
+
+
+def _unit_bonus(unit: Unit, accented: bool, exact: bool) -> list[Query]:
+    """Evidence that only adds to the score: titles, compounds, exact spelling."""
+    bonus: list[Query] = []
+    if unit.phrase:
+        titled = "tsyl" if accented else "tfold"
+        bonus.append(Phrase(titled, list(unit.keys if accented else unit.folded),
+                            boost=WEIGHTS[titled]))
+        return bonus
+    if accented:
+        bonus += [_weighted("tsyl", k) for k in unit.keys]
+        bonus += [_weighted("word", g) for g in ngrams(list(unit.keys))]
+        bonus += [_weighted("tword", g) for g in ngrams(list(unit.keys))]
+        if not exact:
+            bonus += [_weighted("syl", k, "exact_bonus") for k in unit.keys]
+    else:
+        bonus += [_weighted("tfold", k) for k in unit.folded]
+        bonus += [_weighted("wfold", g) for g in ngrams(list(unit.folded))]
+        bonus += [_weighted("twfold", g) for g in ngrams(list(unit.folded))]
+    return bonus
+
+
+def _exclusions(parsed: ParsedQuery) -> list[Query]:
+    out = []
+    for unit in parsed.excluded:
+        exact = any(fold(k) != k for k in unit.keys)
+        out.append(_unit_match(unit, exact))
+    return out
+
+
+def build_query(parsed: ParsedQuery, mode: str) -> Query:
+    """``mode``: "exact" (all-of, diacritics as typed), "folded" (all-of), "relaxed" (any-of)."""
+    exact = mode == "exact"
+    groups: list[Query] = []
+    bonus: list[Query] = []
+    for group in parsed.required:
+        if mode == "relaxed":
+            for unit in group:
+                if unit.phrase:
+                    groups.append(_unit_match(unit, False))
+                else:
+                    groups.extend(_weighted("tfold" if unit.title_only else "fold", k)
+                                  for k in unit.folded)
+        else:
+            alternatives = [_unit_match(unit, exact) for unit in group]
+            groups.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
+        for unit in group:
+            bonus += _unit_bonus(unit, parsed.accented, exact)
+    if mode == "relaxed":
+        required: Query = Or(groups, scale=WEIGHTS["coord"])
+    else:
+        required = groups[0] if len(groups) == 1 else And(groups)
+    query: Query = AndMaybe(required, Or(bonus)) if bonus else required
+    excluded = _exclusions(parsed)
+    if excluded:
+        query = AndNot(query, Or(excluded))
+    return query
+
+
+def _modes(parsed: ParsedQuery) -> list[str]:
+    return ["exact", "folded", "relaxed"] if parsed.accented else ["folded", "relaxed"]
+
+
+def _filter(params: SearchParams) -> Query | None:
+    parts: list[Query] = []
+    for name in ("category", "author", "year"):
+        value = getattr(params, name)
+        if value:
+            parts.append(Term(name, value))
+    if params.date_from or params.date_to:
+        parts.append(TermRange("date", params.date_from, params.date_to))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(parts)
+
+
+_UNDATED_LAST = "9999-99-99"
+
+
+def _sort_facet(sort: str):
+    if sort == "newest":
+        return sorting.FieldFacet("date", reverse=True)
+    if sort == "oldest":
+        return sorting.TranslateFacet(lambda v: v or _UNDATED_LAST, sorting.FieldFacet("date"))
+    return None
+
+
+class ArchiveSearcher:
+    """A long-lived view of the live index that picks up new commits and rebuilds by itself.
+
+    Whoosh searchers are not meant to be shared between threads, so calls are serialized;
+    a server gets parallelism from worker processes, each with its own ArchiveSearcher.
+    """
+
+    def __init__(self, index_root: Path, time_limit: float = TIME_LIMIT_SECONDS):
+        self.index_root = Path(index_root)
+        self.time_limit = time_limit
+        self._lock = threading.RLock()
+        self._index = None
+        self._searcher = None
+        self._generation_dir: Path | None = None
+        self._checked = 0.0
+        self._vocabulary: Vocabulary | None = None
+
+    # -- index lifecycle -------------------------------------------------------------------
+    def _fresh(self):
+        now = time.monotonic()
+        if self._searcher is not None and now - self._checked < REFRESH_INTERVAL_SECONDS:
+            return self._searcher
+        self._checked = now
+        live = current_dir(self.index_root)
+        if self._searcher is None or live != self._generation_dir:
+            self._open(live)
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+            self._vocabulary = None
+        return self._searcher
+
+    def _open(self, live: Path | None) -> None:
+        index = open_current(self.index_root)
+        weighting = scoring.BM25F(**BM25)
+        searcher = index.searcher(weighting=weighting)
+        if self._searcher is not None:
+            self._searcher.close()
+        self._index, self._searcher, self._generation_dir = index, searcher, live
+        self._vocabulary = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+
+    def info(self) -> dict:
+        """Document count and last reindex time, for health checks and the home page."""
+        with self._lock:
+            searcher = self._fresh()
+            live = self._generation_dir
+            toc_times = [p.stat().st_mtime for p in live.glob("_MAIN_*.toc")] if live else []
+            return {
+                "documents": searcher.doc_count(),
+                "last_reindex": max(toc_times) if toc_times else None,
+                "generation": live.name if live else None,
+            }
+
+    def vocabulary(self) -> Vocabulary:
+        with self._lock:
+            searcher = self._fresh()
+            if self._vocabulary is None:
+                self._vocabulary = Vocabulary.from_reader(searcher.reader())
+            return self._vocabulary
+
+    # -- searching -------------------------------------------------------------------------
+    def search(self, params: SearchParams, *, facets: bool = True,
+               snippets: bool = True, suggest: bool = True) -> SearchResults:
+        started = time.perf_counter()
+        params = params.bounded()
+        parsed = parse(params.q)
+        results = SearchResults(params=params, truncated=parsed.truncated)
+        if parsed.is_empty:
+            results.took_ms = (time.perf_counter() - started) * 1000
+            return results
+        with self._lock:
+            searcher = self._fresh()
+            for mode in _modes(parsed):
+                page = self._run(searcher, parsed, mode, params, facets, snippets, results)
+                if results.total:
+                    results.relaxed = mode == "relaxed"
+                    results.hits = page
+                    break
+            if suggest:
+                results.suggestion = self._suggestion(searcher, parsed, results)
+        results.took_ms = (time.perf_counter() - started) * 1000
+        return results
+
+    def _run(self, searcher, parsed, mode, params, facets, snippets, results) -> list[Hit]:
+        query = build_query(parsed, mode)
+        limit = params.page * params.per_page
+        groupedby = None
+        if facets:
+            groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+        collector = searcher.collector(limit=limit, sortedby=_sort_facet(params.sort),
+                                       groupedby=groupedby, filter=_filter(params))
+        timed = TimeLimitCollector(collector, timelimit=self.time_limit)
+        try:
+            searcher.search_with_collector(query, timed)
+        except TimeLimit:
+            results.timed_out = True
+        found = timed.results()
+        results.total = found.scored_length() if results.timed_out else len(found)
+        if facets and results.total:
+            results.facets = {
+                name: sorted((FacetValue(str(v), n) for v, n in found.groups(name).items()
+                              if v not in (None, "")),
+                             key=lambda f: (-f.count, f.value))
+                for name in FACETS
+            }
+        start = (params.page - 1) * params.per_page
+        hits = []
+        keys = parsed.display_keys()
+        for rank, hit in enumerate(found[start:limit], start=start + 1):
+            stored = hit.fields()
+            title = stored.get("title", "")
+            body = stored.get("body", "")
+            if snippets:
+                html, text = snippet(body, find_spans(body, keys, parsed.accented))
+                title_html = mark(title, find_spans(title, keys, parsed.accented))
+            else:
+                html, text, title_html = Markup(""), "", Markup("")
+            hits.append(Hit(
+                id=stored["id"], title=title, title_html=title_html, snippet_html=html,
+                snippet_text=text, date=stored.get("date"), category=stored.get("category"),
+                author=stored.get("author"), source_url=stored.get("source_url"),
+                score=float(hit.score or 0.0), rank=rank,
+            ))
+        return hits
+
+    def _suggestion(self, searcher, parsed: ParsedQuery, results: SearchResults) -> str | None:
+        keys = [k for unit in parsed.all_units() for k in unit.folded]
+        if not keys:
+            return None
+        thin = results.total == 0 or results.relaxed
+        if thin:
+            keys = correct_typos(searcher.reader(), keys)
+        elif parsed.accented:
+            return None
+        restored = self.vocabulary().restore(keys) if not parsed.accented or thin else keys
+        suggestion = restore_text(parsed.text, restored)
+        return suggestion if suggestion.lower() != parsed.text.lower() else None
+
+    # -- articles --------------------------------------------------------------------------
+    def article(self, article_id: str, q: str = "", related: int = 5) -> ArticleView | None:
+        parsed = parse(q)
+        keys = parsed.display_keys()
+        with self._lock:
+            searcher = self._fresh()
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                return None
+            stored = searcher.stored_fields(docnum)
+            similar = self._related(searcher, docnum, stored, related) if related else []
+        title, body = stored.get("title", ""), stored.get("body", "")
+        paragraphs = [p for p in body.split("\n\n") if p.strip()]
+        return ArticleView(
+            id=article_id,
+            title=title,
+            title_html=mark(title, find_spans(title, keys, parsed.accented)),
+            paragraphs_html=[mark(p, find_spans(p, keys, parsed.accented)) for p in paragraphs],
+            body=body,
+            date=stored.get("date"),
+            author=stored.get("author"),
+            category=stored.get("category"),
+            source_url=stored.get("source_url"),
+            tags=list(stored.get("tags") or []),
+            related=similar,
+        )
+
+    def _related(self, searcher, docnum, stored, top) -> list[RelatedArticle]:
+        text = " ".join(syllable_keys(stored.get("title", "") + "\n" + stored.get("body", "")))
+        found = searcher.more_like(docnum, "syl", text=text, top=top, numterms=20)
+        return [RelatedArticle(hit["id"], hit["title"]) for hit in found]
+
+    def ids(self) -> set[str]:
+        with self._lock:
+            reader = self._fresh().reader()
+            column = reader.column_reader("id")
+            return {column[d] for d in reader.all_doc_ids()}
+
+
+def default_index_root() -> Path:
+    return Path(os.environ.get("VNSEARCH_INDEX", "index"))
+
+
+__all__ = [
+    "ArchiveSearcher", "ArticleView", "FacetValue", "Hit", "IndexMissing", "RelatedArticle",
+    "SearchParams", "SearchResults", "build_query", "MAX_PER_PAGE", "MAX_PAGE",
+]
