@@ -1,0 +1,1 @@
+"""vnsearch indexer: read the archive, analyse Vietnamese text, build and search the index."""

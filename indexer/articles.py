@@ -1,0 +1,686 @@
+"""Read and validate the files of the article archive.
+
+Every file becomes either an ``Article`` with clean, NFC text or an ``ArticleError`` whose
+message tells the librarian what to fix. The reader is called for every file of an
+archive of tens of thousands, so the plain-text path uses only the standard library,
+PyYAML and regular expressions; trafilatura and markdown-it are imported only when an
+HTML or Markdown file is actually read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import errno
+import functools
+import hashlib
+import html
+import os
+import re
+import stat
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .boilerplate import strip_boilerplate
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+_BACKUP_SUFFIXES = ("~", ".swp", ".swo", ".swx")
+
+
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe loader that leaves dates as text, for parse_date to check with a line number
+    (PyYAML's own timestamps fail with a bare ValueError on e.g. 2024-02-30)."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _YamlLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    id: str
+    abspath: Path
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    body: str
+    date: str | None
+    author: str | None
+    category: str | None
+    source_url: str | None
+    tags: tuple[str, ...]
+    checksum: str
+    size: int
+    mtime: float
+
+
+class ArticleError(Exception):
+    """A file that cannot be used. ``str(err) == f"{id}: {reason}"``."""
+
+    def __init__(self, id: str, reason: str):
+        # Both go to Exception so the error pickles across the build's worker processes.
+        super().__init__(id, reason)
+        self.id = id
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.reason}"
+
+
+@dataclass
+class ArchiveScan:
+    files: list[ArchiveFile] = field(default_factory=list)
+    skipped: int = 0
+    rejected: list[ArticleError] = field(default_factory=list)
+
+
+class _Reject(Exception):
+    """A reason found below ``read_article``, which adds the article id."""
+
+
+# --------------------------------------------------------------------------- cleaning
+
+_ODD_SPACE = "\t\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_INVISIBLE_CHARS = "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\xad\u200b-\u200d\u2060\ufeff"
+_NEWLINE_CHARS = "\r\v\f\x85\u2028\u2029"
+# One scan tells whether the rarer fixes below are needed at all: most text is already clean.
+_UNUSUAL = re.compile(f"[{_ODD_SPACE}{_INVISIBLE_CHARS}{_NEWLINE_CHARS}]")
+_NEWLINES = re.compile(f"\r\n?|[{_NEWLINE_CHARS}]")
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]+")
+_ODD_SPACE_RUNS = re.compile(f"[ {_ODD_SPACE}]*[{_ODD_SPACE}][ {_ODD_SPACE}]*")
+_SPACE_RUNS = re.compile(" {2,}")
+_LINE_EDGES = re.compile(r" +\n *|\n +")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def clean_text(text: str) -> str:
+    """Text as the index and the reader should see it, whatever editor or site produced it.
+
+    NFC comes after entity decoding and zero-width removal, because both can leave a
+    base letter and its combining tone mark side by side. Each fix is guarded by a cheap
+    test because this runs on every article of the archive.
+    """
+    if "&" in text:
+        text = html.unescape(text)
+    if _UNUSUAL.search(text):
+        text = _NEWLINES.sub("\n", text)
+        text = _INVISIBLE.sub("", text)
+        text = _ODD_SPACE_RUNS.sub(" ", text)
+    text = unicodedata.normalize("NFC", text)
+    if "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _LINE_EDGES.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip(" \n")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(clean_text(text).split())
+
+
+# --------------------------------------------------------------------------- decoding
+
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+_VIETNAMESE_LETTERS = frozenset(
+    unicodedata.normalize("NFC", base + mark)
+    for base in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+    for mark in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+) | frozenset("đĐ")
+_LATIN_LETTERS = frozenset(chr(c) for c in range(0xC0, 0x100)) - frozenset("×÷")
+_PUNCTUATION = frozenset("\u00a0“”‘’–—…•€₫°«»·¡¿§©®±€")
+_PLAUSIBLE = _VIETNAMESE_LETTERS | _LATIN_LETTERS | _PUNCTUATION
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+
+
+def _decode(data: bytes, is_html: bool) -> str:
+    """Bytes to NFC text, or _Reject naming the encoding problem.
+
+    Order matters: BOMs are certain; NUL bytes mean UTF-16 or binary; strict UTF-8 almost
+    never succeeds by accident; Windows-1258 (legacy Vietnamese) is the last guess and must
+    produce text that looks like Vietnamese or another Latin language.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _decode_utf8(data[3:])
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return unicodedata.normalize("NFC", data.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise _Reject("invalid UTF-16 text (odd length or broken surrogate)") from None
+    if b"\x00" in data:
+        if _looks_like_utf16(data):
+            raise _Reject("looks like UTF-16 without a byte-order mark; save it as UTF-8")
+        raise _Reject("binary content (contains NUL bytes), not a text file")
+    if len(data.translate(None, _CONTROL_BYTES)) < 0.7 * len(data):
+        raise _Reject("binary content (mostly control bytes), not a text file")
+    try:
+        return unicodedata.normalize("NFC", data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        if _mostly_utf8(data):
+            line = data.count(b"\n", 0, err.start) + 1
+            raise _Reject(
+                f"invalid UTF-8 at line {line} (byte 0x{data[err.start]:02X}); "
+                "re-save the file as UTF-8"
+            ) from None
+    declared = _declared_charset(data) if is_html else None
+    return _decode_legacy(data, declared or "cp1258", guessed=declared is None)
+
+
+def _decode_utf8(data: bytes) -> str:
+    try:
+        return unicodedata.normalize("NFC", data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise _Reject(f"invalid UTF-8 at line {line} (byte 0x{data[err.start]:02X})") from None
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """NULs on one byte parity only: the high bytes of ASCII letters in UTF-16."""
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    high, low = max(even, odd), min(even, odd)
+    if high < 0.2 * (len(data) // 2) or low > 0.05 * high:
+        return False
+    codec = "utf-16-le" if odd > even else "utf-16-be"
+    try:
+        data[: len(data) - len(data) % 2].decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """More well-formed multi-byte UTF-8 sequences than broken ones: a UTF-8 file damaged
+    in places, which no legacy code page would read correctly either."""
+    text = data.decode("utf-8", "replace")
+    broken = text.count("\ufffd")
+    well_formed = sum(1 for ch in text if ch >= "\x80") - broken
+    return well_formed > broken
+
+
+def _declared_charset(data: bytes) -> str | None:
+    match = _META_CHARSET.search(data, 0, 4096)
+    if not match:
+        return None
+    try:
+        codec = codecs.lookup(match.group(1).decode("ascii", "replace")).name
+    except LookupError:
+        return None
+    return None if codec == "utf-8" else codec
+
+
+def _decode_legacy(data: bytes, codec: str, guessed: bool) -> str:
+    unsupported = "unsupported encoding (not UTF-8, UTF-16 or Windows-1258); save it as UTF-8"
+    try:
+        text = unicodedata.normalize("NFC", data.decode(codec))
+    except UnicodeDecodeError:
+        raise _Reject(unsupported) from None
+    if guessed and not _plausible_latin(text):
+        raise _Reject(unsupported)
+    return text
+
+
+def _plausible_latin(text: str) -> bool:
+    """Vietnamese or other Latin-script text: mostly ASCII letters, and the rest known
+    letters or punctuation rather than stray symbols and tone marks left uncomposed."""
+    letters = sum(1 for ch in text if ch.isalpha())
+    non_ascii = [ch for ch in text if ch >= "\x80"]
+    if not letters:
+        return not non_ascii
+    odd = sum(1 for ch in non_ascii if ch not in _PLAUSIBLE)
+    non_ascii_letters = sum(1 for ch in non_ascii if ch.isalpha())
+    return odd <= 0.02 * letters and non_ascii_letters <= 0.6 * letters
+
+
+# --------------------------------------------------------------------------- front matter
+
+_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_TYPE_NAMES = {
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    dict: "a mapping",
+    dt.date: "a date",
+    dt.datetime: "a date-time",
+}
+
+
+@dataclass
+class _Meta:
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+    category: str | None = None
+    source_url: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def _split_front_matter(text: str) -> tuple[_Meta, str]:
+    """(metadata, the text after the front matter); text without front matter passes through."""
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    if first.rstrip(" \t") != "---":
+        return _Meta(), text
+    closing = _FENCE.search(text, first_end + 1) if first_end >= 0 else None
+    if closing is None:
+        raise _Reject("front matter opened with '---' on line 1 is never closed with '---'")
+    block = text[first_end + 1 : closing.start()]
+    rest = text[closing.end() + 1 :]
+    return _parse_front_matter(block), rest
+
+
+def _parse_front_matter(block: str) -> _Meta:
+    try:
+        data = yaml.load(block, Loader=_YamlLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" on line {mark.line + 2}" if mark else ""
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise _Reject(f"front matter YAML syntax error{where}: {problem}") from None
+    if data is None:
+        return _Meta()
+    if not isinstance(data, dict):
+        raise _Reject("front matter must be 'key: value' lines (lines 2 to the closing '---')")
+    lines = block.split("\n")
+    return _Meta(
+        title=_text_field(data, "title", lines),
+        date=_date_field(data, lines),
+        author=_text_field(data, "author", lines),
+        category=_text_field(data, "category", lines),
+        source_url=_text_field(data, "source", lines),
+        tags=_tags_field(data, lines),
+    )
+
+
+def _key_line(lines: list[str], key: str) -> int:
+    """Line number in the FILE of `key:` (the block starts on line 2)."""
+    pattern = re.compile(rf"""\s*["']?{re.escape(key)}["']?\s*:""")
+    for number, line in enumerate(lines, start=2):
+        if pattern.match(line):
+            return number
+    return 1
+
+
+def _kind(value: Any) -> str:
+    for typ in (bool, dt.datetime, dt.date, int, float, list, dict):
+        if isinstance(value, typ):
+            return _TYPE_NAMES[typ]
+    return type(value).__name__
+
+
+def _text_field(data: dict, key: str, lines: list[str]) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Reject(
+            f"front matter '{key}' on line {_key_line(lines, key)} must be text, "
+            f"got {_kind(value)} (put it in quotes)"
+        )
+    return _one_line(value) or None
+
+
+def parse_date(value: Any) -> str | None:
+    """YYYY-MM-DD from a YAML date, date-time or ISO 8601 string; None if not a date.
+
+    A date-time keeps the calendar date as written, in its own time zone, because that is
+    the date the article was published where it was published.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+        try:
+            return parse_date(parse(text))
+        except ValueError:
+            continue
+    return None
+
+
+def _date_field(data: dict, lines: list[str]) -> str | None:
+    value = data.get("date")
+    if value is None or value == "":
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        raise _Reject(
+            f"front matter 'date' on line {_key_line(lines, 'date')} must be a date as "
+            f"YYYY-MM-DD or an ISO 8601 date-time (2024-05-31T08:30:00+07:00), got {value!r}"
+        )
+    return parsed
+
+
+def _tags_field(data: dict, lines: list[str]) -> tuple[str, ...]:
+    value = data.get("tags")
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = value.split(",")
+    elif isinstance(value, list) and all(
+        isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value
+    ):
+        items = value
+    else:
+        raise _Reject(
+            f"front matter 'tags' on line {_key_line(lines, 'tags')} must be a list of "
+            f"words or a comma-separated text, got {_kind(value)}"
+        )
+    tags = (_one_line(str(item)) for item in items)
+    return tuple(dict.fromkeys(tag for tag in tags if tag))
+
+
+# --------------------------------------------------------------------------- file kinds
+
+
+@dataclass
+class _Parsed:
+    meta: _Meta
+    text: str
+    title: str | None = None
+    author: str | None = None
+
+
+def _parse_text(text: str) -> _Parsed:
+    meta, rest = _split_front_matter(text)
+    return _Parsed(meta, rest)
+
+
+def _parse_markdown(text: str) -> _Parsed:
+    meta, rest = _split_front_matter(text)
+    return _Parsed(meta, markdown_to_text(rest))
+
+
+@functools.cache
+def _markdown_parser():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
+
+
+def markdown_to_text(source: str) -> str:
+    """Plain text of a Markdown document: one paragraph per block, markup gone.
+
+    Raw HTML is dropped rather than shown, since it is markup too (and may be a script).
+    """
+    tokens = _markdown_parser().parse(source)
+    blocks: list[str] = []
+    row: list[str] | None = None
+    for token in tokens:
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            blocks.append(" ".join(row))
+            row = None
+        elif token.type == "inline":
+            text = _inline_text(token.children or [])
+            (row if row is not None else blocks).append(text)
+        elif token.type in ("fence", "code_block"):
+            blocks.append(token.content)
+    return "\n\n".join(block for block in blocks if block.strip())
+
+
+def _inline_text(children: list) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+# Page parts that are never the article. Pruned before extraction because trafilatura's
+# fallback extractors would otherwise take navigation links for text on a page with little
+# else on it.
+_HTML_PRUNE = "|".join(
+    f"//{tag}" for tag in ("nav", "aside", "footer", "iframe", "noscript", "*[@role='navigation']")
+)
+
+
+def _parse_html(text: str) -> _Parsed:
+    """Main text and metadata of a saved web page; navigation, scripts and frames go."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        text,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
+        prune_xpath=_HTML_PRUNE,
+    )
+    if doc is None:
+        raise _Reject("no article text found in the web page")
+    title = _one_line(doc.title or "")
+    body = clean_text("\n\n".join((doc.text or "").split("\n")))
+    first, _, rest = body.partition("\n")
+    if title and first == title:  # some pages repeat the headline inside the article
+        body = rest
+    raw_tags = [doc.tags] if isinstance(doc.tags, str) else doc.tags or []
+    tags = (_one_line(part) for tag in raw_tags for part in tag.split(","))
+    meta = _Meta(
+        date=parse_date(doc.date),
+        source_url=doc.url or None,
+        tags=tuple(dict.fromkeys(tag for tag in tags if tag)),
+    )
+    return _Parsed(meta, body, title=title or None, author=_one_line(doc.author or "") or None)
+
+
+_PARSERS = {".txt": _parse_text, ".md": _parse_markdown, ".html": _parse_html, ".htm": _parse_html}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
+    """The file's bytes, refusing an oversized file before reading it into memory."""
+    try:
+        with open(path, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise _Reject("not a regular file")
+            if info.st_size > max_bytes:
+                raise _Reject(_too_big(info.st_size, max_bytes))
+            data = fh.read(max_bytes + 1)
+    except PermissionError:
+        raise _Reject("unreadable: permission denied") from None
+    except FileNotFoundError:
+        raise _Reject("the file disappeared before it could be read") from None
+    except IsADirectoryError:
+        raise _Reject("not a regular file") from None
+    except OSError as err:
+        raise _Reject(f"unreadable: {err.strerror or err}") from None
+    if len(data) > max_bytes:
+        raise _Reject(_too_big(len(data), max_bytes))
+    return data, info
+
+
+def _too_big(size: int, limit: int) -> str:
+    return f"file is too large: {size:,} bytes, over the limit of {limit:,} bytes"
+
+
+def _split_title(text: str) -> tuple[str, str]:
+    """First line is the title, the rest the body (text is already clean)."""
+    title, _, body = text.partition("\n")
+    return title, body.strip("\n")
+
+
+def _category(id: str) -> str | None:
+    folder, slash, _ = id.partition("/")
+    return folder if slash else None
+
+
+def read_article(root: Path, file: ArchiveFile, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """Read, decode, parse and clean one archive file; raises ArticleError saying why not.
+
+    ``root`` is part of the shared signature; the file is found through ``file.abspath``,
+    which the scan already resolved, so an NFD-named file is opened by its real name.
+    """
+    try:
+        return _read(file, max_bytes)
+    except _Reject as err:
+        raise ArticleError(file.id, str(err)) from None
+
+
+def _read(file: ArchiveFile, max_bytes: int) -> Article:
+    data, info = _read_bytes(file.abspath, max_bytes)
+    suffix = file.abspath.suffix.lower()
+    if suffix not in _PARSERS:
+        suffix = Path(file.id).suffix.lower()
+    parse = _PARSERS.get(suffix, _parse_text)
+    # Line ends are unified first so front matter fences and YAML line numbers work
+    # the same for files saved on Windows or old Macs.
+    text = _NEWLINES.sub("\n", _decode(data, is_html=parse is _parse_html))
+    if not text.strip():
+        raise _Reject("empty file (nothing but whitespace)")
+    parsed = parse(text)
+    meta = parsed.meta
+    content = clean_text(parsed.text)
+    title = meta.title or parsed.title
+    if title:
+        body = content
+    else:
+        title, body = _split_title(content)
+    if not title:
+        raise _Reject("no title: no text is left once front matter and markup are removed")
+    body, byline = strip_boilerplate(body)
+    if not body:
+        raise _Reject("no body: the file has a title but no article text after it")
+    author = meta.author or parsed.author or byline
+    return Article(
+        id=file.id,
+        title=title,
+        body=body,
+        date=meta.date,
+        author=author or None,
+        category=meta.category or _category(file.id),
+        source_url=meta.source_url,
+        tags=meta.tags,
+        checksum=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        mtime=info.st_mtime,
+    )
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def _ignored(name: str) -> bool:
+    """Hidden files and editor leftovers, which are never articles."""
+    return (
+        name.startswith(".")
+        or name.endswith(_BACKUP_SUFFIXES)
+        or (name.startswith("#") and name.endswith("#"))
+    )
+
+
+def _nfc_id(rel: str) -> str:
+    return unicodedata.normalize("NFC", rel)
+
+
+_LINKED_FOLDER = "symbolic link to a folder; linked folders are not followed"
+
+
+def _symlink_problem(path: str, root_real: str) -> str | None:
+    """Why a symbolic link cannot be used, or None for a file link that stays inside."""
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return f"broken symbolic link (target {os.readlink(path)!r} does not exist)"
+    if stat.S_ISDIR(info.st_mode):
+        return _LINKED_FOLDER
+    target = os.path.realpath(path)
+    if os.path.commonpath([root_real, target]) != root_real:
+        return f"symbolic link points outside the archive (to {target})"
+    return None
+
+
+def scan_archive(root: Path) -> ArchiveScan:
+    """List every candidate article under root, in id order, without reading any.
+
+    Folders are walked without following symlinks, so a linked folder cannot pull in
+    files from elsewhere or loop forever. Raises OSError if root itself cannot be listed.
+    """
+    root = Path(os.path.abspath(root))
+    root_real = os.path.realpath(root)
+    scan = ArchiveScan()
+    found: dict[str, list[ArchiveFile]] = defaultdict(list)
+    with os.scandir(root) as entries:
+        pending = [("", list(entries))]
+    while pending:
+        prefix, entries = pending.pop()
+        for entry in entries:
+            _visit(entry, prefix, root_real, scan, found, pending)
+    for id, files in found.items():
+        if len(files) == 1:
+            scan.files.append(files[0])
+        else:
+            names = ", ".join(repr(os.path.relpath(f.abspath, root)) for f in files)
+            scan.rejected.append(
+                ArticleError(id, f"{len(files)} files have this name once Unicode-normalized "
+                             f"({names}); rename all but one")
+            )
+    scan.files.sort(key=lambda f: f.id)
+    scan.rejected.sort(key=lambda e: e.id)
+    return scan
+
+
+def _visit(entry: os.DirEntry, prefix: str, root_real: str, scan: ArchiveScan,
+           found: dict[str, list[ArchiveFile]], pending: list) -> None:
+    name = entry.name
+    rel = prefix + name
+    if _ignored(name):
+        scan.skipped += 1
+        return
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            _enter(entry, rel, scan, pending)
+            return
+        supported = os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
+        if entry.is_symlink():
+            problem = _symlink_problem(entry.path, root_real)
+            if problem and (supported or problem == _LINKED_FOLDER):
+                scan.rejected.append(ArticleError(_nfc_id(rel), problem))
+                return
+        if not supported or not entry.is_file():
+            scan.skipped += 1
+            return
+        info = entry.stat()
+    except FileNotFoundError:
+        return
+    id = _nfc_id(rel)
+    found[id].append(ArchiveFile(id, Path(entry.path), info.st_size, info.st_mtime))
+
+
+def _enter(entry: os.DirEntry, rel: str, scan: ArchiveScan, pending: list) -> None:
+    try:
+        with os.scandir(entry.path) as children:
+            pending.append((rel + "/", list(children)))
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        reason = "permission denied" if isinstance(err, PermissionError) else err.strerror
+        scan.rejected.append(ArticleError(_nfc_id(rel), f"cannot read folder: {reason}"))
