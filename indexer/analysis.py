@@ -117,7 +117,7 @@ class Span:
 
     start: int
     end: int
-    syllables: int
+    syllables: int  # pyvi pieces that hold letters or digits: over 1 means a compound
 
 
 @lru_cache(maxsize=1)
@@ -126,6 +126,48 @@ def _pyvi():
     from pyvi import ViTokenizer
 
     return ViTokenizer.ViTokenizer
+
+
+def _features(pieces: list[str]) -> list[dict]:
+    """pyvi's CRF features (``ViTokenizer.word2features``), computed once per piece.
+
+    Same keys and values as pyvi's own function, which recomputes the lowercase form, case
+    flags and dictionary look-ups of each neighbour up to five times; this is most of
+    pyvi's cost, so it is worth doing once.
+    """
+    tokenizer = _pyvi()
+    bi_grams, tri_grams = tokenizer.bi_grams, tokenizer.tri_grams
+    lower = [p.lower() for p in pieces]
+    title = [p.istitle() for p in pieces]
+    upper = [p.isupper() for p in pieces]
+    n = len(pieces)
+    bigram = [f"{lower[i]} {lower[i + 1]}" in bi_grams for i in range(n - 1)]
+    trigram = [f"{lower[i]} {lower[i + 1]} {lower[i + 2]}" in tri_grams for i in range(n - 2)]
+    features = []
+    for i in range(n):
+        f = {
+            "bias": 1.0,
+            "word.lower()": lower[i],
+            "word.isupper()": upper[i],
+            "word.istitle()": title[i],
+            "word.isdigit()": pieces[i].isdigit(),
+        }
+        if i > 0:
+            f["-1:word.lower()"] = lower[i - 1]
+            f["-1:word.istitle()"] = title[i - 1]
+            f["-1:word.isupper()"] = upper[i - 1]
+            f["-1:word.bi_gram()"] = bigram[i - 1]
+            if i > 1:
+                f["-2:word.tri_gram()"] = trigram[i - 2]
+        if i < n - 1:
+            f["+1:word.lower()"] = lower[i + 1]
+            f["+1:word.istitle()"] = title[i + 1]
+            f["+1:word.isupper()"] = upper[i + 1]
+            f["+1:word.bi_gram()"] = bigram[i]
+            if i < n - 2:
+                f["+2:word.tri_gram()"] = trigram[i]
+        features.append(f)
+    return features
 
 
 def segment(text: str) -> list[Span]:
@@ -139,11 +181,13 @@ def segment(text: str) -> list[Span]:
     _, pieces = tokenizer.sylabelize(text)
     if not pieces:
         return []
-    labels = tokenizer.model.predict([tokenizer.sent2features(pieces, False)])[0]
+    labels = tokenizer.model.predict_single(_features(pieces))
     spans: list[Span] = []
     pos = 0
     start = end = -1
+    words = 0
     previous = ""
+    punctuation = string.punctuation
     for piece, label in zip(pieces, labels):
         found = text.find(piece, pos)
         if found < 0:
@@ -155,26 +199,23 @@ def segment(text: str) -> list[Span]:
         joins = (
             start >= 0
             and label == "I_W"
-            and piece not in string.punctuation
-            and previous not in string.punctuation
+            and piece not in punctuation
+            and previous not in punctuation
             and not piece[0].isdigit()
             and not previous[0].isdigit()
             and not (piece[0].istitle() and not previous[0].istitle())
         )
         if not joins:
-            _close(text, start, end, spans)
-            start = found
+            if words:
+                spans.append(Span(start, end, words))
+            start, words = found, 0
+        if piece[0].isalnum() or piece[-1].isalnum():
+            words += 1
         end = pos
         previous = piece
-    _close(text, start, end, spans)
+    if words:
+        spans.append(Span(start, end, words))
     return spans
-
-
-def _close(text: str, start: int, end: int, spans: list[Span]) -> None:
-    if start >= 0:
-        count = len(SYLLABLE_RE.findall(text, start, end))
-        if count:
-            spans.append(Span(start, end, count))
 
 
 GAP = "|"

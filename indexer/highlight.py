@@ -68,14 +68,17 @@ def mark(text: str, spans: list[tuple[int, int]]) -> Markup:
 def snippet(
     text: str, spans: list[tuple[int, int]], width: int = 240
 ) -> tuple[Markup, str]:
-    """The window of about ``width`` characters holding the most matches, as HTML and text."""
+    """The window of about ``width`` characters with the most matched text, as HTML and text.
+
+    Longer marks (a whole phrase or compound) weigh more than as many scattered syllables.
+    """
     if not text:
         return Markup(""), ""
-    best_start, best_count = 0, -1
+    best_start, best_weight = 0, -1
     for i, (start, _) in enumerate(spans):
-        count = sum(1 for s, _ in spans[i:] if s < start + width)
-        if count > best_count:
-            best_start, best_count = start, count
+        weight = sum((e - s) ** 2 for s, e in spans[i:] if s < start + width)
+        if weight > best_weight:
+            best_start, best_weight = start, weight
     lo = _word_boundary_before(text, max(0, best_start - width // 5))
     hi = _word_boundary_after(text, min(len(text), lo + width))
     inner = [(max(s, lo) - lo, min(e, hi) - lo) for s, e in spans if e > lo and s < hi]

@@ -89,22 +89,25 @@ def parse(text: str) -> ParsedQuery:
                 _add(query, Unit((last,)), pending=False)
             pending_or = bool(query.required)
             continue
-        keys = syllable_keys(raw)[:budget]
+        keys = syllable_keys(raw)
+        if keys and budget == 0:
+            query.truncated = True
+            break
+        if len(keys) > budget:
+            keys, query.truncated = keys[:budget], True
         if not keys:
             continue
         budget -= len(keys)
         is_phrase = phrase is not None and len(keys) > 1
         if match.group("neg"):
             flush_run()
-            query.excluded.append(Unit(tuple(keys), phrase=is_phrase))
+            query.excluded.append(Unit(tuple(keys), phrase=is_phrase, title_only=title_only))
         elif is_phrase or title_only or pending_or:
             flush_run()
             _add(query, Unit(tuple(keys), phrase=is_phrase, title_only=title_only), pending_or)
             pending_or = False
         else:
             run.extend(keys)
-        if budget <= 0:
-            break
     flush_run()
     return query
 

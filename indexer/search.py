@@ -24,11 +24,18 @@ from whoosh import scoring, sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.query import And, AndMaybe, AndNot, Or, Phrase, Query, Term, TermRange
 
-from .analysis import fold, ngrams, syllable_keys
+from .analysis import (
+    fold,
+    folded_match_form,
+    has_diacritics,
+    match_form,
+    ngrams,
+    syllable_keys,
+)
 from .highlight import find_spans, mark, snippet
 from .location import IndexMissing, current_dir, open_current
 from .query import ParsedQuery, Unit, parse
-from .suggest import Vocabulary, correct_typos, restore_text
+from .suggest import Vocabulary, correct_typos, restore_text, suggestable_syllables
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 500
@@ -230,7 +237,7 @@ def _filter(params: SearchParams) -> Query | None:
     return parts[0] if len(parts) == 1 else And(parts)
 
 
-_UNDATED_LAST = "9999-99-99"
+_UNDATED_LAST = b"9999-99-99"
 
 
 def _sort_facet(sort: str):
@@ -367,21 +374,31 @@ class ArchiveSearcher:
                 id=stored["id"], title=title, title_html=title_html, snippet_html=html,
                 snippet_text=text, date=stored.get("date"), category=stored.get("category"),
                 author=stored.get("author"), source_url=stored.get("source_url"),
-                score=float(hit.score or 0.0), rank=rank,
+                score=float(hit.score or 0.0) if params.sort == "relevance" else 0.0,
+                rank=rank,
             ))
         return hits
 
     def _suggestion(self, searcher, parsed: ParsedQuery, results: SearchResults) -> str | None:
-        keys = [k for unit in parsed.all_units() for k in unit.folded]
-        if not keys:
-            return None
+        """Restore missing diacritics, or fix typos when the query found little.
+
+        Syllables the user typed with marks are kept unless they are unknown to the archive;
+        field names ("title:") are never touched.
+        """
         thin = results.total == 0 or results.relaxed
-        if thin:
-            keys = correct_typos(searcher.reader(), keys)
-        elif parsed.accented:
+        if parsed.accented and not thin:
             return None
-        restored = self.vocabulary().restore(keys) if not parsed.accented or thin else keys
-        suggestion = restore_text(parsed.text, restored)
+        words = suggestable_syllables(parsed.text)
+        if not words:
+            return None
+        keys = [folded_match_form(w) for _, w in words]
+        corrected = correct_typos(searcher.reader(), keys) if thin else keys
+        restored = self.vocabulary().restore(corrected)
+        final = [
+            match_form(word) if has_diacritics(word) and new_key == key else restored_form
+            for (_, word), key, new_key, restored_form in zip(words, keys, corrected, restored)
+        ]
+        suggestion = restore_text(parsed.text, [span for span, _ in words], final)
         return suggestion if suggestion.lower() != parsed.text.lower() else None
 
     # -- articles --------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """'Có phải bạn muốn tìm': restore diacritics and correct typos from the archive's own words.
 
 The vocabulary is the index itself: every folded syllable and every folded compound maps
-to its most frequent written form. A query typed without marks is restored greedily, the
+to its most frequent written form, counted in occurrences rather than documents
+(so "Khối" written nine times in one article beats "khỏi" written once). A query typed without marks is restored greedily, the
 longest known compound first, so context picks "đảng bộ" over "dạng bó". A syllable that
 the archive does not know at all is replaced by its most frequent neighbour within one edit.
 """
@@ -11,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .analysis import SYLLABLE_RE, fold, nfc
+from .query import FIELD_ALIASES
 
 MAX_COMPOUND = 3
 
 
 @dataclass
 class Vocabulary:
-    syllables: dict[str, tuple[str, int]]  # folded syllable → (written form, doc frequency)
+    syllables: dict[str, tuple[str, int]]  # folded syllable → (written form, occurrences)
     compounds: dict[str, tuple[str, int]]  # "dang_bo" → ("đảng_bộ", doc frequency)
 
     @classmethod
@@ -45,27 +47,38 @@ def _best_forms(reader, fieldname: str) -> dict[str, tuple[str, int]]:
     best: dict[str, tuple[str, int]] = {}
     for term, info in reader.iter_field(fieldname):
         written = term.decode("utf-8") if isinstance(term, bytes) else term
-        freq = info.doc_frequency()
+        freq = int(info.weight())
         key = fold(written)
         if key not in best or freq > best[key][1]:
             best[key] = (written, freq)
     return best
 
 
-def restore_text(query: str, restored: list[str]) -> str:
+def suggestable_syllables(text: str) -> list[tuple[tuple[int, int], str]]:
+    """The syllables of a query a suggestion may rewrite: all but field names ("title:")."""
+    text = nfc(text)
+    out = []
+    for match in SYLLABLE_RE.finditer(text):
+        if text.startswith(":", match.end()) and match.group().lower() in FIELD_ALIASES:
+            continue
+        out.append((match.span(), match.group()))
+    return out
+
+
+def restore_text(query: str, spans: list[tuple[int, int]], restored: list[str]) -> str:
     """Put restored syllables back into the user's text, keeping its punctuation and case."""
     text = nfc(query)
     pieces: list[str] = []
     pos = 0
-    for match, new in zip(SYLLABLE_RE.finditer(text), restored):
-        pieces.append(text[pos : match.start()])
-        old = match.group()
+    for (start, end), new in zip(spans, restored):
+        pieces.append(text[pos:start])
+        old = text[start:end]
         if old[:1].isupper():
             new = new[:1].upper() + new[1:]
         if old.isupper() and len(old) > 1:
             new = new.upper()
         pieces.append(new)
-        pos = match.end()
+        pos = end
     pieces.append(text[pos:])
     return "".join(pieces)
 

@@ -1,0 +1,145 @@
+"""Shared helpers for the indexer tests: write small Vietnamese archives into tmp_path.
+
+Every fixture text here is written for the tests (no corpus text). The one real article,
+our user's seed article, is read from the repository's ``archive/`` folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_ID = "chinh-tri/70-nam-truyen-thong-dang-bo-khoi-cac-co-quan-trung-uong.txt"
+SEED_PATH = REPO / "archive" / SEED_ID
+SEED_TITLE = "70 năm truyền thống Đảng bộ Khối các cơ quan Trung ương"
+VNSEARCH = REPO / ".venv" / "bin" / "vnsearch"
+PYTHON = REPO / ".venv" / "bin" / "python"
+
+
+def seed_text() -> str:
+    return SEED_PATH.read_text(encoding="utf-8")
+
+
+def write_article(
+    root: Path,
+    rel: str,
+    title: str,
+    body: str,
+    *,
+    date: str | None = None,
+    author: str | None = None,
+    category: str | None = None,
+    tags: list[str] | None = None,
+) -> Path:
+    """Write one article file with YAML front matter; returns its path."""
+    path = Path(root) / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["---", f'title: "{title}"']
+    if date:
+        lines.append(f"date: {date}")
+    if author:
+        lines.append(f'author: "{author}"')
+    if category:
+        lines.append(f'category: "{category}"')
+    if tags:
+        lines.append("tags: [" + ", ".join(f'"{t}"' for t in tags) + "]")
+    lines.append("---")
+    path.write_text("\n".join(lines) + "\n" + body + "\n", encoding="utf-8")
+    return path
+
+
+def write_plain(root: Path, rel: str, text: str) -> Path:
+    """Write a plain text file: first line title, the rest body."""
+    path = Path(root) / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def copy_seed(archive: Path) -> Path:
+    target = Path(archive) / SEED_ID
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SEED_PATH, target)
+    return target
+
+
+def bump_mtime(path: Path, seconds: float = 5.0) -> None:
+    """Move a file's mtime forward without touching its content."""
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + int(seconds * 1e9)))
+
+
+def wait_for_refresh() -> None:
+    """ArchiveSearcher re-checks the live index at most once per REFRESH_INTERVAL (1 s)."""
+    time.sleep(1.1)
+
+
+# A small archive with known contents, used by the search and CLI tests.
+SMALL_ARCHIVE: dict[str, dict] = {
+    "giao-thong/con-duong-moi.txt": dict(
+        title="Con đường mới về quê",
+        body=(
+            "Con đường bê tông nối hai xã vừa hoàn thành sau một năm thi công.\n\n"
+            "Người dân vui mừng vì đường đi lại thuận tiện, xe chở nông sản không còn "
+            "sa lầy mỗi khi mưa."
+        ),
+        date="2021-03-05",
+        author="Minh Anh",
+    ),
+    "moi-truong/dai-duong.txt": dict(
+        title="Bảo vệ đại dương xanh",
+        body=(
+            "Rác thải nhựa trôi ra đại dương ngày càng nhiều trong năm qua.\n\n"
+            "Các nhà khoa học kêu gọi bảo vệ môi trường biển và giảm túi ni lông."
+        ),
+        date="2019-07-01",
+        author="Lan Hương",
+    ),
+    "moi-truong/truong-hoc.txt": dict(
+        title="Giờ học ngoài trời",
+        body=(
+            "Ở trường làng, học sinh học về môi sinh, còn buổi chiều năm nay các em "
+            "trồng cây quanh sân trường."
+        ),
+        date="2020-09-15",
+        author="Lan Hương",
+    ),
+    "kinh-te/lai-suat.txt": dict(
+        title="Ngân hàng giảm lãi suất cho vay",
+        body=(
+            "Nhiều ngân hàng thương mại giảm lãi suất cho vay để hỗ trợ doanh nghiệp "
+            "nhỏ trong năm tài chính mới.\n\n"
+            "Doanh nghiệp kỳ vọng vốn rẻ giúp mở rộng sản xuất trên đường phục hồi."
+        ),
+        date="2023-01-10",
+        author="Quốc Bảo",
+    ),
+    "kinh-te/ban-tin.txt": dict(
+        title="Lãi suất",
+        body="Bản tin ngắn về thị trường tiền tệ trong năm, cập nhật mỗi sáng thứ hai.",
+        date="2022-06-01",
+        author="Quốc Bảo",
+    ),
+    "van-hoa/hoa-binh.txt": dict(
+        title="Lễ hội hoà bình ở Thuỵ Khuê",
+        body=(
+            "Uỷ ban phường tổ chức lễ hội hoà bình mỗi năm một lần.\n\n"
+            "Người cao tuổi đến dự đều khoẻ mạnh và vui vẻ."
+        ),
+        date=None,
+        author=None,
+    ),
+}
+
+
+def write_small_archive(archive: Path, with_seed: bool = True) -> Path:
+    archive.mkdir(parents=True, exist_ok=True)
+    for rel, meta in SMALL_ARCHIVE.items():
+        write_article(archive, rel, meta["title"], meta["body"], date=meta.get("date"),
+                      author=meta.get("author"))
+    if with_seed:
+        copy_seed(archive)
+    return archive

@@ -1,0 +1,264 @@
+"""indexer.analysis: normalization, folding, segmentation with offsets, analysed forms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+from helpers import SEED_TITLE, seed_text
+from indexer.analysis import (
+    Span,
+    analyze,
+    fold,
+    folded_match_form,
+    has_diacritics,
+    lower_same_length,
+    match_form,
+    ngrams,
+    normalize_tone_style,
+    segment,
+    syllable_keys,
+)
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+# --------------------------------------------------------------------------- NFC / NFD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SEED_TITLE,
+        "Việt Nam đẩy mạnh hợp tác với Nhật Bản",
+        "Người dân Thừa Thiên Huế đón Tết",
+        "Ủy ban nhân dân tỉnh Khánh Hòa",
+    ],
+)
+def test_nfd_and_nfc_input_give_the_same_keys(text):
+    decomposed = nfd(text)
+    assert decomposed != text  # the fixture really is decomposed differently
+    assert syllable_keys(decomposed) == syllable_keys(text)
+    # NFD must not split a syllable at a combining mark ("Việt" → "vie", "t")
+    assert len(syllable_keys(decomposed)) == len(text.split())
+
+
+def test_nfd_keys_are_whole_words():
+    assert syllable_keys(nfd("Việt Nam")) == ["việt", "nam"]
+    assert syllable_keys(nfd("ĐẢNG BỘ")) == ["đảng", "bộ"]
+
+
+# --------------------------------------------------------------------------- tone style
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("hoà", "hòa"),
+        ("hoá", "hóa"),
+        ("hoả", "hỏa"),
+        ("hoạ", "họa"),
+        ("hoã", "hõa"),
+        ("thuỵ", "thụy"),
+        ("thuỷ", "thủy"),
+        ("uỷ", "ủy"),
+        ("khoẻ", "khỏe"),
+        ("xoè", "xòe"),
+        ("Hoà Bình", "Hòa Bình"),
+        ("HOÀ", "HÒA"),
+        ("Uỷ ban", "Ủy ban"),
+    ],
+)
+def test_tone_styles_normalize_equal(old, new):
+    assert old != new
+    assert match_form(old) == match_form(new)
+    assert syllable_keys(old) == syllable_keys(new)
+    # the mark-on-first-vowel style is the one kept
+    assert match_form(old) == new.lower()
+
+
+@pytest.mark.parametrize("word", ["hoàng", "quý", "quỳnh", "hoài", "khoảng", "thuyền", "quà", "loét"])
+def test_tone_style_leaves_closed_syllables_and_qu_alone(word):
+    assert match_form(word) == word
+    assert normalize_tone_style(word) == word
+
+
+def test_tone_style_only_at_syllable_end_inside_longer_text():
+    text = "hoàng hoà quý uỷ hoàn"
+    assert match_form(text) == "hoàng hòa quý ủy hoàn"
+
+
+# --------------------------------------------------------------------------- folding
+
+
+def test_fold_removes_every_mark_and_maps_d_bar():
+    assert fold("Đảng bộ Khối các cơ quan Trung ương") == "Dang bo Khoi cac co quan Trung uong"
+    assert fold("đường dương đương") == "duong duong duong"
+    vowels = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+    assert fold(vowels) == "a" * 17 + "e" * 11 + "i" * 5 + "o" * 17 + "u" * 11 + "y" * 5 + "d"
+    assert fold(vowels.upper()) == fold(vowels).upper()
+
+
+def test_fold_keeps_case_folded_match_form_is_lowercase():
+    assert fold("ĐẢNG") == "DANG"
+    assert folded_match_form("ĐẢNG Bộ") == "dang bo"
+    assert folded_match_form("Hoà") == folded_match_form("hòa") == "hoa"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Đảng bộ Khối các cơ quan Trung ương",
+        "İstanbul và Hoà Bình",
+        "İ",
+        "ẞ straße ǅ ﬁ",
+        "THUỶ ĐIỆN HOÀ BÌNH",
+        seed_text()[:2000],
+    ],
+)
+def test_match_form_and_fold_are_length_preserving(text):
+    assert len(match_form(text)) == len(text)
+    assert len(fold(text)) == len(text)
+    assert len(folded_match_form(text)) == len(text)
+    assert len(lower_same_length(text)) == len(text)
+
+
+def test_dotted_capital_i_does_not_shift_offsets():
+    text = "İ Đảng bộ"
+    form = folded_match_form(text)
+    assert len(form) == len(text)
+    start = form.index("dang bo")
+    assert text[start : start + 7] == "Đảng bộ"
+
+
+def test_has_diacritics():
+    assert has_diacritics("đường")
+    assert has_diacritics("Đ")
+    assert has_diacritics(nfd("hòa"))
+    assert not has_diacritics("duong")
+    assert not has_diacritics("Dang Bo 2024")
+
+
+# --------------------------------------------------------------------------- segmentation
+
+
+@pytest.fixture(scope="module")
+def seed_spans():
+    text = seed_text()
+    return text, segment(text)
+
+
+def test_segment_spans_are_slices_of_the_original(seed_spans):
+    text, spans = seed_spans
+    assert spans, "the seed article must segment into words"
+    for span in spans:
+        piece = text[span.start : span.end]
+        assert piece == piece.strip()
+        assert piece  # non-empty
+        assert span.syllables == len(re.findall(r"[^\W_]+", piece))
+        assert span.syllables >= 1
+
+
+def test_segment_spans_are_increasing_and_non_overlapping(seed_spans):
+    _, spans = seed_spans
+    for before, after in zip(spans, spans[1:]):
+        assert before.start < before.end <= after.start < after.end
+
+
+def test_segment_covers_every_syllable_exactly_once(seed_spans):
+    text, spans = seed_spans
+    covered = sum(span.syllables for span in spans)
+    assert covered == len(re.findall(r"[^\W_]+", text))
+
+
+def test_dang_bo_is_one_compound_at_every_occurrence(seed_spans):
+    text, spans = seed_spans
+    occurrences = [m.span() for m in re.finditer(r"(?<![^\W_])Đảng bộ(?![^\W_])", text)]
+    assert len(occurrences) >= 15  # the seed article repeats it many times
+    by_span = {(s.start, s.end): s for s in spans}
+    missing = [text[a : b + 15] for a, b in occurrences if (a, b) not in by_span]
+    assert missing == []
+    assert all(by_span[o].syllables == 2 for o in occurrences)
+
+
+def test_segment_maps_repeats_to_their_own_offsets():
+    text = "Hà Nội mưa to. Hà Nội ngập nặng. Người Hà Nội vui."
+    spans = segment(text)
+    found = [(s.start, s.end) for s in spans if text[s.start : s.end] == "Hà Nội"]
+    expected = [m.span() for m in re.finditer("Hà Nội", text)]
+    assert found == expected
+    assert len(found) == 3
+
+
+def test_segment_empty_and_punctuation_only():
+    assert segment("") == []
+    assert segment(" ... ?!") == []
+
+
+def test_segment_never_joins_across_punctuation():
+    text = "Đảng, bộ; Khối."
+    for span in segment(text):
+        piece = text[span.start : span.end]
+        assert not re.search(r"[,;.]", piece), piece
+
+
+def test_segment_offsets_with_odd_spacing():
+    text = "  Đảng bộ\n\nKhối\tcác  cơ quan  "
+    spans = segment(text)
+    words = [text[s.start : s.end] for s in spans]
+    assert "".join(words).replace(" ", "") == "ĐảngbộKhốicáccơquan"
+    for s in spans:
+        assert isinstance(s, Span)
+        assert 0 <= s.start < s.end <= len(text)
+
+
+# --------------------------------------------------------------------------- analyze / ngrams
+
+
+def test_analyze_gives_syllables_folded_and_compounds():
+    result = analyze(SEED_TITLE)
+    assert result.syllables == [
+        "70", "năm", "truyền", "thống", "đảng", "bộ", "khối", "các", "cơ", "quan", "trung", "ương"
+    ]
+    assert result.folded == [fold(s) for s in result.syllables]
+    assert "đảng_bộ" in result.compounds
+    assert "cơ_quan" in result.compounds
+    assert "trung_ương" in result.compounds
+    assert "truyền_thống" in result.compounds
+    assert result.folded_compounds == [fold(c) for c in result.compounds]
+    assert "dang_bo" in result.folded_compounds
+    # single-syllable words are never compounds
+    assert all("_" in c for c in result.compounds)
+
+
+def test_analyze_normalizes_tone_style_in_every_form():
+    old, new = analyze("Uỷ ban hoà giải"), analyze("Ủy ban hòa giải")
+    assert old.syllables == new.syllables == ["ủy", "ban", "hòa", "giải"]
+    assert old.folded == ["uy", "ban", "hoa", "giai"]
+    assert old.compounds == new.compounds
+
+
+def test_analyze_empty():
+    result = analyze("")
+    assert result.syllables == result.folded == result.compounds == []
+
+
+def test_ngrams():
+    assert ngrams(["đảng", "bộ", "khối", "các"]) == [
+        "đảng_bộ", "bộ_khối", "khối_các", "đảng_bộ_khối", "bộ_khối_các"
+    ]
+    assert ngrams(["một"]) == []
+    assert ngrams([]) == []
+    assert ngrams(["a", "b"], sizes=(2,)) == ["a_b"]
+    assert ngrams(["a", "b", "c"], sizes=(3,)) == ["a_b_c"]
+
+
+def test_ngrams_of_a_query_meet_the_documents_compounds():
+    document = analyze("Đảng bộ Khối các cơ quan Trung ương")
+    query = syllable_keys("dang bo khoi cac co quan trung uong")
+    grams = set(ngrams(query))
+    assert set(document.folded_compounds) <= grams

@@ -1,0 +1,356 @@
+"""indexer.build (+ location, lock): full and incremental builds on real Whoosh indexes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import PYTHON, REPO, SEED_ID, bump_mtime, copy_seed, write_article
+from indexer.build import BuildReport, build
+from indexer.location import CURRENT, IndexMissing, current_dir, generations, open_current
+from indexer.lock import IndexBusy, reindex_lock
+from indexer.search import ArchiveSearcher, SearchParams
+
+
+def ids(index_root: Path) -> set[str]:
+    searcher = ArchiveSearcher(index_root)
+    try:
+        return searcher.ids()
+    finally:
+        searcher.close()
+
+
+def stored(index_root: Path, doc_id: str) -> dict:
+    with open_current(index_root).searcher() as s:
+        fields = s.document(id=doc_id)
+        assert fields is not None, f"{doc_id} is not in the index"
+        return fields
+
+
+def index_files(index_root: Path) -> dict[str, int]:
+    """Every file of the live generation with its mtime (ns): to prove nothing was written."""
+    live = current_dir(index_root)
+    return {p.name: p.stat().st_mtime_ns for p in live.iterdir()}
+
+
+@pytest.fixture
+def archive(tmp_path):
+    root = tmp_path / "archive"
+    write_article(root, "thoi-su/bao-so-3.txt", "Bão số 3 đổ bộ miền Trung",
+                  "Cơn bão số 3 gây mưa lớn ở các tỉnh miền Trung.\n\nNhiều tuyến đường bị ngập.",
+                  date="2024-09-07", author="Thu Trang")
+    write_article(root, "kinh-te/gia-vang.txt", "Giá vàng tăng mạnh",
+                  "Giá vàng trong nước tăng mạnh theo giá thế giới.", date="2024-10-01")
+    write_article(root, "van-hoa/le-hoi.txt", "Lễ hội mùa xuân",
+                  "Lễ hội mùa xuân thu hút hàng nghìn du khách đến tham quan.")
+    return root
+
+
+@pytest.fixture
+def index_root(tmp_path):
+    return tmp_path / "index"
+
+
+def test_full_build_publishes_current(archive, index_root):
+    report = build(archive, index_root, jobs=1)
+    assert isinstance(report, BuildReport)
+    assert report.full
+    assert report.added == ["kinh-te/gia-vang.txt", "thoi-su/bao-so-3.txt", "van-hoa/le-hoi.txt"]
+    assert report.updated == report.deleted == report.renamed == report.rejected == []
+    assert report.documents == 3
+    assert report.indexed == 3
+    assert report.elapsed > 0
+    link = index_root / CURRENT
+    assert link.is_symlink()
+    assert os.readlink(link) == "gen-000001"
+    assert current_dir(index_root) == index_root / "gen-000001"
+    assert ids(index_root) == set(report.added)
+    doc = stored(index_root, "thoi-su/bao-so-3.txt")
+    assert doc["title"] == "Bão số 3 đổ bộ miền Trung"
+    assert doc["date"] == "2024-09-07"
+    assert doc["year"] == "2024"
+    assert doc["author"] == "Thu Trang"
+    assert doc["category"] == "thoi-su"
+    assert "Nhiều tuyến đường bị ngập." in doc["body"]
+
+
+def test_missing_index_is_reported(index_root):
+    assert current_dir(index_root) is None
+    with pytest.raises(IndexMissing):
+        open_current(index_root)
+    with pytest.raises(IndexMissing):
+        ArchiveSearcher(index_root).search(SearchParams(q="bão"))
+
+
+def test_incremental_add_edit_touch_rename_delete(archive, index_root):
+    build(archive, index_root, jobs=1)
+
+    # add
+    write_article(archive, "the-thao/bong-da.txt", "Đội tuyển thắng đậm",
+                  "Đội tuyển bóng đá thắng đậm trong trận giao hữu.")
+    report = build(archive, index_root, jobs=1)
+    assert not report.full
+    assert report.added == ["the-thao/bong-da.txt"]
+    assert report.updated == report.deleted == report.renamed == []
+    assert report.unchanged == 3
+    assert report.documents == 4
+    assert "the-thao/bong-da.txt" in ids(index_root)
+
+    # edit: new content
+    write_article(archive, "kinh-te/gia-vang.txt", "Giá vàng giảm sâu",
+                  "Giá vàng trong nước giảm sâu sau nhiều phiên tăng.", date="2024-10-02")
+    report = build(archive, index_root, jobs=1)
+    assert report.updated == ["kinh-te/gia-vang.txt"]
+    assert report.added == report.deleted == report.renamed == []
+    assert report.unchanged == 3
+    doc = stored(index_root, "kinh-te/gia-vang.txt")
+    assert doc["title"] == "Giá vàng giảm sâu"
+    assert doc["date"] == "2024-10-02"
+    assert report.documents == 4
+    assert len(ids(index_root)) == 4  # replaced, not duplicated
+
+    # touch only: mtime changes, content does not
+    bump_mtime(archive / "van-hoa/le-hoi.txt")
+    before = index_files(index_root)
+    report = build(archive, index_root, jobs=1)
+    assert report.indexed == 0
+    assert report.unchanged == 4
+    assert report.added == report.updated == report.deleted == report.renamed == []
+    assert index_files(index_root) == before
+
+    # rename
+    os.rename(archive / "thoi-su/bao-so-3.txt", archive / "thoi-su/bao-yagi.txt")
+    report = build(archive, index_root, jobs=1)
+    assert report.renamed == [("thoi-su/bao-so-3.txt", "thoi-su/bao-yagi.txt")]
+    assert report.added == report.deleted == report.updated == []
+    assert ids(index_root) == {"thoi-su/bao-yagi.txt", "kinh-te/gia-vang.txt",
+                               "van-hoa/le-hoi.txt", "the-thao/bong-da.txt"}
+    assert stored(index_root, "thoi-su/bao-yagi.txt")["title"] == "Bão số 3 đổ bộ miền Trung"
+
+    # delete
+    (archive / "the-thao/bong-da.txt").unlink()
+    report = build(archive, index_root, jobs=1)
+    assert report.deleted == ["the-thao/bong-da.txt"]
+    assert report.added == report.updated == report.renamed == []
+    assert report.documents == 3
+    assert ids(index_root) == {"thoi-su/bao-yagi.txt", "kinh-te/gia-vang.txt", "van-hoa/le-hoi.txt"}
+    # still the same generation: incremental updates never swap
+    assert os.readlink(index_root / CURRENT) == "gen-000001"
+
+
+def test_edit_with_same_size_is_detected(archive, index_root):
+    build(archive, index_root, jobs=1)
+    path = archive / "kinh-te/gia-vang.txt"
+    data = path.read_bytes()
+    changed = data.replace("tăng mạnh theo".encode(), "mạnh tăng theo".encode())
+    assert len(changed) == len(data) and changed != data
+    path.write_bytes(changed)
+    bump_mtime(path)
+    report = build(archive, index_root, jobs=1)
+    assert report.updated == ["kinh-te/gia-vang.txt"]
+    assert "mạnh tăng theo" in stored(index_root, "kinh-te/gia-vang.txt")["body"]
+
+
+def test_nothing_changed_touches_nothing(archive, index_root):
+    build(archive, index_root, jobs=1)
+    generation = open_current(index_root).latest_generation()
+    before = index_files(index_root)
+    report = build(archive, index_root, jobs=1)
+    assert not report.full
+    assert report.indexed == 0
+    assert report.unchanged == 3
+    assert report.added == report.updated == report.deleted == report.renamed == []
+    assert report.documents == 3
+    assert index_files(index_root) == before
+    assert open_current(index_root).latest_generation() == generation
+
+
+def test_rejected_files_are_reported_and_the_rest_indexed(archive, index_root):
+    (archive / "rong.txt").write_bytes(b"   \n\n  ")
+    (archive / "nhi-phan.txt").write_bytes(bytes(range(256)) * 4)
+    (archive / "chi-tieu-de.txt").write_text("Chỉ có tiêu đề\n", encoding="utf-8")
+    (archive / ".an.txt").write_text("Tệp ẩn\n\nkhông phải bài", encoding="utf-8")
+    (archive / "ghi-chu.txt~").write_text("Bản sao lưu\n\nkhông phải bài", encoding="utf-8")
+    (archive / "anh.jpg").write_bytes(b"\xff\xd8\xff")
+    report = build(archive, index_root, jobs=1)
+    rejected = {err.id: err.reason for err in report.rejected}
+    assert set(rejected) == {"rong.txt", "nhi-phan.txt", "chi-tieu-de.txt"}
+    assert all(reason for reason in rejected.values())
+    assert "empty" in rejected["rong.txt"]
+    assert all(str(err) == f"{err.id}: {err.reason}" for err in report.rejected)
+    assert report.skipped == 3
+    assert ids(index_root) == {"thoi-su/bao-so-3.txt", "kinh-te/gia-vang.txt", "van-hoa/le-hoi.txt"}
+    assert report.documents == 3
+
+
+def test_indexed_file_that_becomes_invalid_is_removed(archive, index_root):
+    build(archive, index_root, jobs=1)
+    path = archive / "van-hoa/le-hoi.txt"
+    path.write_bytes(b"")
+    report = build(archive, index_root, jobs=1)
+    assert [err.id for err in report.rejected] == ["van-hoa/le-hoi.txt"]
+    assert "van-hoa/le-hoi.txt" not in ids(index_root)
+    assert report.documents == 2
+    # a later run still reports it, and the index stays without it
+    report = build(archive, index_root, jobs=1)
+    assert [err.id for err in report.rejected] == ["van-hoa/le-hoi.txt"]
+    assert ids(index_root) == {"thoi-su/bao-so-3.txt", "kinh-te/gia-vang.txt"}
+    # fixed again: indexed again
+    write_article(archive, "van-hoa/le-hoi.txt", "Lễ hội mùa thu", "Lễ hội mùa thu ở làng.")
+    report = build(archive, index_root, jobs=1)
+    assert report.rejected == []
+    assert "van-hoa/le-hoi.txt" in ids(index_root)
+
+
+def test_full_rebuild_swaps_generations_and_keeps_only_the_previous(archive, index_root):
+    build(archive, index_root, jobs=1)
+    assert [g.name for g in generations(index_root)] == ["gen-000001"]
+
+    write_article(archive, "moi.txt", "Bài mới", "Một bài viết mới được thêm vào.")
+    report = build(archive, index_root, full=True, jobs=1)
+    assert report.full
+    assert report.documents == 4
+    assert os.readlink(index_root / CURRENT) == "gen-000002"
+    assert [g.name for g in generations(index_root)] == ["gen-000001", "gen-000002"]
+    assert "moi.txt" in ids(index_root)
+
+    (archive / "moi.txt").unlink()
+    report = build(archive, index_root, full=True, jobs=1)
+    assert os.readlink(index_root / CURRENT) == "gen-000003"
+    assert [g.name for g in generations(index_root)] == ["gen-000002", "gen-000003"]
+    assert "moi.txt" not in ids(index_root)
+    assert report.added == sorted(ids(index_root))
+
+
+def test_leftover_of_a_killed_full_rebuild_is_discarded(archive, index_root):
+    build(archive, index_root, jobs=1)
+    leftover = index_root / "gen-000007"
+    leftover.mkdir()
+    (leftover / "half-written.seg").write_bytes(b"x")
+    build(archive, index_root, jobs=1)
+    assert not leftover.exists()
+    assert os.readlink(index_root / CURRENT) == "gen-000001"
+    report = build(archive, index_root, full=True, jobs=1)
+    assert report.full
+    assert os.readlink(index_root / CURRENT) == "gen-000002"
+
+
+def test_worker_pool_build_matches_serial(tmp_path):
+    archive = tmp_path / "archive"
+    for i in range(12):
+        write_article(archive, f"muc-{i % 3}/bai-{i:02d}.txt", f"Bài số {i} về nông nghiệp",
+                      f"Nông dân xã {i} thu hoạch lúa sớm.\n\nSản lượng năm nay tăng {i} phần trăm.")
+    (archive / "hong.txt").write_bytes(b"")
+    serial = build(archive, tmp_path / "serial", jobs=1)
+    seen = []
+
+    def progress(items):
+        for item in items:
+            seen.append(item)
+            yield item
+
+    pooled = build(archive, tmp_path / "pooled", jobs=2, progress=progress)
+    assert pooled.added == serial.added
+    assert len(pooled.added) == 12
+    assert [e.id for e in pooled.rejected] == [e.id for e in serial.rejected] == ["hong.txt"]
+    assert len(seen) == 13  # the progress wrapper sees every file, rejected ones too
+    assert ids(tmp_path / "pooled") == ids(tmp_path / "serial")
+
+
+def test_seed_article_is_indexed_with_author_and_clean_body(tmp_path):
+    archive = tmp_path / "archive"
+    copy_seed(archive)
+    build(archive, tmp_path / "index", jobs=1)
+    doc = stored(tmp_path / "index", SEED_ID)
+    assert doc["title"] == "70 năm truyền thống Đảng bộ Khối các cơ quan Trung ương"
+    assert doc["author"] == "Quỳnh Hoa"
+    assert doc["category"] == "chinh-tri"
+    assert "Phản hồi" not in doc["body"]
+    assert "Xem nhiều nhất" not in doc["body"]
+    assert doc["body"].rstrip().endswith("phải hoàn thành.")
+
+
+# --------------------------------------------------------------------------- one writer at a time
+
+
+def test_second_concurrent_build_is_refused(archive, index_root):
+    build(archive, index_root, jobs=1)
+    before = index_files(index_root)
+    write_article(archive, "moi.txt", "Bài mới", "Một bài viết mới.")
+    with reindex_lock(index_root):
+        with pytest.raises(IndexBusy) as info:
+            build(archive, index_root, jobs=1)
+        assert f"pid {os.getpid()}" in str(info.value)
+    assert index_files(index_root) == before
+    # the lock was released: the next run works
+    report = build(archive, index_root, jobs=1)
+    assert report.added == ["moi.txt"]
+
+
+def test_first_build_is_refused_while_locked(archive, index_root):
+    with reindex_lock(index_root):
+        with pytest.raises(IndexBusy):
+            build(archive, index_root, jobs=1)
+    assert current_dir(index_root) is None
+    assert build(archive, index_root, jobs=1).documents == 3
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from indexer.lock import reindex_lock
+with reindex_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_lock_is_released_when_the_holder_is_killed(archive, index_root):
+    build(archive, index_root, jobs=1)
+    holder = subprocess.Popen(
+        [str(PYTHON if PYTHON.exists() else sys.executable), "-c", _HOLDER, str(index_root)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(IndexBusy) as info:
+            build(archive, index_root, jobs=1)
+        assert f"pid {holder.pid}" in str(info.value)
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+        assert holder.returncode == -signal.SIGKILL
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+        holder.stdout.close()
+    write_article(archive, "sau-khi-kill.txt", "Sau khi dừng", "Chỉ mục vẫn cập nhật được.")
+    report = build(archive, index_root, jobs=1)
+    assert report.added == ["sau-khi-kill.txt"]
+
+
+def test_second_build_process_is_refused(archive, index_root, tmp_path):
+    """A real second process: `vnsearch index` while this process holds the lock."""
+    build(archive, index_root, jobs=1)
+    script = (
+        "import sys; from pathlib import Path; from indexer.build import build; "
+        "from indexer.lock import IndexBusy\n"
+        "try:\n    build(Path(sys.argv[1]), Path(sys.argv[2]), jobs=1)\n"
+        "except IndexBusy as e:\n    print('busy', e); sys.exit(3)\n"
+    )
+    with reindex_lock(index_root):
+        started = time.monotonic()
+        done = subprocess.run(
+            [str(PYTHON if PYTHON.exists() else sys.executable), "-c", script,
+             str(archive), str(index_root)],
+            cwd=REPO, capture_output=True, text=True, timeout=60,
+        )
+    assert done.returncode == 3, done.stderr
+    assert "busy" in done.stdout
+    assert time.monotonic() - started < 30  # refused, not waiting for the lock
