@@ -15,8 +15,11 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+
+from whoosh.analysis import Filter, Token, Tokenizer
 
 SYLLABLE_RE = re.compile(r"[^\W_]+")
 """A syllable is a run of letters and digits; punctuation never becomes part of a term."""
@@ -218,33 +221,91 @@ def segment(text: str) -> list[Span]:
     return spans
 
 
-GAP = "|"
-"""Token that leaves a gap in positions, so phrases never match across title and body."""
+SECTION_BREAK = "\x1e"
+"""Joins title and body in one field value; positions jump across it (see GAP_POSITIONS)."""
+GAP_POSITIONS = 16
+"""How far apart title and body positions sit, so no phrase spans the two."""
 
 
-@dataclass(frozen=True)
-class AnalyzedText:
-    syllables: list[str]  # normalized, with diacritics
-    folded: list[str]
-    compounds: list[str]  # multi-syllable words joined by "_", normalized
-    folded_compounds: list[str]
+@lru_cache(maxsize=8)
+def _segment_once(text: str) -> tuple[Span, ...]:
+    """Several fields analyse the same text (with and without marks): segment it once."""
+    return tuple(segment(text))
 
 
-def analyze(text: str) -> AnalyzedText:
-    """Everything the index needs from one piece of NFC display text."""
-    form = match_form(text)
-    folded_form = fold(form)
-    syllables = SYLLABLE_RE.findall(form)
-    folded = SYLLABLE_RE.findall(folded_form)
-    compounds: list[str] = []
-    folded_compounds: list[str] = []
-    for span in segment(text):
-        if span.syllables > 1:
-            compounds.append("_".join(SYLLABLE_RE.findall(form, span.start, span.end)))
-            folded_compounds.append(
-                "_".join(SYLLABLE_RE.findall(folded_form, span.start, span.end))
-            )
-    return AnalyzedText(syllables, folded, compounds, folded_compounds)
+def _sections(value: str) -> Iterator[tuple[int, str]]:
+    offset = 0
+    for section in value.split(SECTION_BREAK):
+        yield offset, section
+        offset += len(section) + 1
+
+
+class _VietnameseTokenizer(Tokenizer):
+    """Shared plumbing: sections, positions and character offsets into ``value``."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def spans(self, section: str, form: str) -> Iterator[tuple[int, int, str]]:
+        raise NotImplementedError
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for offset, section in _sections(value):
+            for start, end, text in self.spans(section, match_form(section)):
+                token.text = text
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = section[start:end]
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + offset + start
+                    token.endchar = start_char + offset + end
+                pos += 1
+                yield token
+            pos += GAP_POSITIONS
+
+
+class SyllableTokenizer(_VietnameseTokenizer):
+    """Every syllable, normalized (lowercase, one tone-mark style)."""
+
+    def spans(self, section, form):
+        for match in SYLLABLE_RE.finditer(form):
+            yield match.start(), match.end(), match.group()
+
+
+class CompoundTokenizer(_VietnameseTokenizer):
+    """The multi-syllable words pyvi finds, normalized and joined by "_" ("đảng_bộ")."""
+
+    def spans(self, section, form):
+        for span in _segment_once(section):
+            if span.syllables > 1:
+                keys = SYLLABLE_RE.findall(form, span.start, span.end)
+                if len(keys) > 1:
+                    yield span.start, span.end, "_".join(keys)
+
+
+class FoldFilter(Filter):
+    """Diacritics-insensitive form of each token."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
 
 
 def ngrams(keys: list[str], sizes: tuple[int, ...] = (2, 3)) -> list[str]:

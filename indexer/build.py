@@ -1,8 +1,9 @@
 """Full and incremental index builds.
 
-Reading, cleaning and pyvi segmentation run in worker processes while the main process
-feeds their output to the single Whoosh writer, so segmentation is spread over the cores
-and overlapped with writing instead of being added on top of it.
+The main process reads and cleans the files; Whoosh's multiprocessing writer hands them
+in batches to one sub-writer per core, which segments them with pyvi (the field
+analyzers) and writes its own segment. Segmentation is thus spread over the cores and
+overlapped with writing instead of being added on top of it, and nothing is pickled twice.
 
 An incremental run diffs the archive against the ``state`` column (size, mtime, checksum)
 and only reads files whose size or mtime changed; only files whose checksum changed are
@@ -12,16 +13,13 @@ re-segmented.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
-from .analysis import GAP, analyze
+from .analysis import SECTION_BREAK
 from .articles import (
     DEFAULT_MAX_BYTES,
     ArchiveFile,
@@ -38,7 +36,7 @@ from .location import (
     publish,
 )
 from .lock import reindex_lock
-from .schema import build_schema
+from .schema import TEXT_FIELDS, TITLE_FIELDS, build_schema
 
 WRITER_MEMORY_MB = 256
 
@@ -80,14 +78,9 @@ class FileState:
         return cls(int(size), float(mtime), checksum)
 
 
-def _terms(title: list[str], body: list[str]) -> str:
-    return " ".join(title) + f" {GAP} " + " ".join(body)
-
-
 def to_document(article: Article) -> dict:
-    """The Whoosh document for one article: display fields, columns and analysed terms."""
-    title = analyze(article.title)
-    body = analyze(article.body)
+    """The Whoosh document for one article: display fields, columns and text to analyse."""
+    both = article.title + SECTION_BREAK + article.body
     doc = {
         "id": article.id,
         "title": article.title,
@@ -95,15 +88,9 @@ def to_document(article: Article) -> dict:
         "source_url": article.source_url,
         "tags": list(article.tags),
         "state": FileState(article.size, article.mtime, article.checksum).encode(),
-        "syl": _terms(title.syllables, body.syllables),
-        "fold": _terms(title.folded, body.folded),
-        "word": _terms(title.compounds, body.compounds),
-        "wfold": _terms(title.folded_compounds, body.folded_compounds),
-        "tsyl": " ".join(title.syllables),
-        "tfold": " ".join(title.folded),
-        "tword": " ".join(title.compounds),
-        "twfold": " ".join(title.folded_compounds),
     }
+    doc.update({name: both for name in TEXT_FIELDS})
+    doc.update({name: article.title for name in TITLE_FIELDS})
     for name in ("date", "author", "category"):
         value = getattr(article, name)
         if value:
@@ -113,25 +100,19 @@ def to_document(article: Article) -> dict:
     return {k: v for k, v in doc.items() if v is not None}
 
 
-def _prepare(root: Path, max_bytes: int, file: ArchiveFile) -> dict | ArticleError:
-    try:
-        return to_document(read_article(root, file, max_bytes))
-    except ArticleError as err:
-        return err
-    except Exception as err:  # a reader bug must not stop the whole archive
-        return ArticleError(file.id, f"could not be read ({type(err).__name__}: {err})")
-
-
-def _prepared(
-    root: Path, files: list[ArchiveFile], jobs: int, max_bytes: int
-) -> Iterator[dict | ArticleError]:
-    work = partial(_prepare, root, max_bytes)
-    if jobs <= 1 or len(files) < 8:
-        yield from map(work, files)
-        return
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with context.Pool(jobs) as pool:
-        yield from pool.imap(work, files, chunksize=4)
+def _documents(
+    root: Path, files: list[ArchiveFile], max_bytes: int, report: "BuildReport"
+) -> Iterator[dict]:
+    """Read each file; rejected ones go to the report and the rest of the archive goes on."""
+    for file in files:
+        try:
+            yield to_document(read_article(root, file, max_bytes))
+        except ArticleError as err:
+            report.rejected.append(err)
+        except Exception as err:  # a reader bug must not stop the whole archive
+            report.rejected.append(
+                ArticleError(file.id, f"could not be read ({type(err).__name__}: {err})")
+            )
 
 
 def _checksum(path: Path) -> str | None:
@@ -180,16 +161,24 @@ def build(
     return report
 
 
-def _write_all(writer, prepared, progress, report, add) -> set[str]:
-    """Feed worker output to the writer; returns the ids written."""
+PARALLEL_MIN_FILES = 200
+"""Below this, starting sub-writers (each loads pyvi's model) costs more than it saves."""
+
+
+def _writer(index, files: list[ArchiveFile], jobs: int):
+    if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
+        return index.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB,
+                            batchsize=50)
+    return index.writer(limitmb=WRITER_MEMORY_MB)
+
+
+def _write_all(writer, archive, files, max_bytes, progress, report, add) -> set[str]:
+    """Feed every readable file to the writer; returns the ids written."""
     written: set[str] = set()
-    stream = progress(prepared) if progress else prepared
-    for item in stream:
-        if isinstance(item, ArticleError):
-            report.rejected.append(item)
-            continue
-        add(**item)
-        written.add(item["id"])
+    stream = progress(files) if progress else files
+    for doc in _documents(archive, stream, max_bytes, report):
+        add(**doc)
+        written.add(doc["id"])
     return written
 
 
@@ -198,12 +187,10 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report) -> None
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.create_in(str(generation), build_schema())
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    writer = _writer(ix, files, jobs)
     try:
-        written = _write_all(
-            writer, _prepared(archive, files, jobs, max_bytes), progress, report,
-            writer.add_document,
-        )
+        written = _write_all(writer, archive, files, max_bytes, progress, report,
+                             writer.add_document)
         writer.commit()
     except BaseException:
         writer.cancel()
@@ -233,12 +220,10 @@ def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) 
     if not to_read and not gone:
         report.documents = ix.doc_count()
         return
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    writer = _writer(ix, to_read, jobs)
     try:
-        written = _write_all(
-            writer, _prepared(archive, to_read, jobs, max_bytes), progress, report,
-            writer.update_document,
-        )
+        written = _write_all(writer, archive, to_read, max_bytes, progress, report,
+                             writer.update_document)
         rejected_ids = {err.id for err in report.rejected} & set(indexed)
         for doc_id in gone + sorted(rejected_ids):
             writer.delete_by_term("id", doc_id)

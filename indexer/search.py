@@ -30,7 +30,7 @@ from .analysis import (
     has_diacritics,
     match_form,
     ngrams,
-    syllable_keys,
+    SECTION_BREAK,
 )
 from .highlight import find_spans, mark, snippet
 from .location import IndexMissing, current_dir, open_current
@@ -151,13 +151,18 @@ def _weighted(fieldname: str, text: str, weight_key: str | None = None) -> Term:
 
 
 def _unit_match(unit: Unit, exact: bool) -> Query:
-    """The part of the query an article must match for this unit."""
-    if exact:
-        fieldname, keys = ("tsyl" if unit.title_only else "syl"), unit.keys
-    else:
-        fieldname, keys = ("tfold" if unit.title_only else "fold"), unit.folded
+    """The part of the query an article must match for this unit.
+
+    Only folded fields keep positions: a phrase typed with marks is the folded phrase
+    plus each of its exact syllables.
+    """
+    syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
     if unit.phrase:
-        return Phrase(fieldname, list(keys), boost=WEIGHTS[fieldname])
+        phrase = Phrase(fold_field, list(unit.folded), boost=WEIGHTS[fold_field])
+        if not exact:
+            return phrase
+        return And([phrase] + [_weighted(syl, k) for k in unit.keys])
+    fieldname, keys = (syl, unit.keys) if exact else (fold_field, unit.folded)
     terms = [_weighted(fieldname, k) for k in keys]
     return terms[0] if len(terms) == 1 else And(terms)
 
@@ -166,10 +171,7 @@ def _unit_bonus(unit: Unit, accented: bool, exact: bool) -> list[Query]:
     """Evidence that only adds to the score: titles, compounds, exact spelling."""
     bonus: list[Query] = []
     if unit.phrase:
-        titled = "tsyl" if accented else "tfold"
-        bonus.append(Phrase(titled, list(unit.keys if accented else unit.folded),
-                            boost=WEIGHTS[titled]))
-        return bonus
+        return [Phrase("tfold", list(unit.folded), boost=WEIGHTS["tfold"])]
     if accented:
         bonus += [_weighted("tsyl", k) for k in unit.keys]
         bonus += [_weighted("word", g) for g in ngrams(list(unit.keys))]
@@ -429,7 +431,7 @@ class ArchiveSearcher:
         )
 
     def _related(self, searcher, docnum, stored, top) -> list[RelatedArticle]:
-        text = " ".join(syllable_keys(stored.get("title", "") + "\n" + stored.get("body", "")))
+        text = stored.get("title", "") + SECTION_BREAK + stored.get("body", "")
         found = searcher.more_like(docnum, "syl", text=text, top=top, numterms=20)
         return [RelatedArticle(hit["id"], hit["title"]) for hit in found]
 

@@ -10,7 +10,11 @@ import pytest
 from helpers import SEED_TITLE, seed_text
 from indexer.analysis import (
     Span,
-    analyze,
+    GAP_POSITIONS,
+    SECTION_BREAK,
+    CompoundTokenizer,
+    FoldFilter,
+    SyllableTokenizer,
     fold,
     folded_match_form,
     has_diacritics,
@@ -216,35 +220,60 @@ def test_segment_offsets_with_odd_spacing():
         assert 0 <= s.start < s.end <= len(text)
 
 
-# --------------------------------------------------------------------------- analyze / ngrams
+# --------------------------------------------------------------------------- Whoosh analyzers
 
 
-def test_analyze_gives_syllables_folded_and_compounds():
-    result = analyze(SEED_TITLE)
-    assert result.syllables == [
+def _terms(analyzer, text):
+    return [t.text for t in analyzer(text)]
+
+
+SYLLABLES = SyllableTokenizer()
+FOLDED = SyllableTokenizer() | FoldFilter()
+COMPOUNDS = CompoundTokenizer()
+FOLDED_COMPOUNDS = CompoundTokenizer() | FoldFilter()
+
+
+def test_analyzers_give_syllables_folded_and_compounds():
+    syllables = _terms(SYLLABLES, SEED_TITLE)
+    assert syllables == [
         "70", "năm", "truyền", "thống", "đảng", "bộ", "khối", "các", "cơ", "quan", "trung", "ương"
     ]
-    assert result.folded == [fold(s) for s in result.syllables]
-    assert "đảng_bộ" in result.compounds
-    assert "cơ_quan" in result.compounds
-    assert "trung_ương" in result.compounds
-    assert "truyền_thống" in result.compounds
-    assert result.folded_compounds == [fold(c) for c in result.compounds]
-    assert "dang_bo" in result.folded_compounds
+    assert _terms(FOLDED, SEED_TITLE) == [fold(s) for s in syllables]
+    compounds = _terms(COMPOUNDS, SEED_TITLE)
+    for word in ("đảng_bộ", "cơ_quan", "trung_ương", "truyền_thống"):
+        assert word in compounds
+    assert _terms(FOLDED_COMPOUNDS, SEED_TITLE) == [fold(c) for c in compounds]
     # single-syllable words are never compounds
-    assert all("_" in c for c in result.compounds)
+    assert all("_" in c for c in compounds)
 
 
-def test_analyze_normalizes_tone_style_in_every_form():
-    old, new = analyze("Uỷ ban hoà giải"), analyze("Ủy ban hòa giải")
-    assert old.syllables == new.syllables == ["ủy", "ban", "hòa", "giải"]
-    assert old.folded == ["uy", "ban", "hoa", "giai"]
-    assert old.compounds == new.compounds
+def test_analyzers_normalize_tone_style_in_every_form():
+    old, new = "Uỷ ban hoà giải", "Ủy ban hòa giải"
+    assert _terms(SYLLABLES, old) == _terms(SYLLABLES, new) == ["ủy", "ban", "hòa", "giải"]
+    assert _terms(FOLDED, old) == ["uy", "ban", "hoa", "giai"]
+    assert _terms(COMPOUNDS, old) == _terms(COMPOUNDS, new)
 
 
-def test_analyze_empty():
-    result = analyze("")
-    assert result.syllables == result.folded == result.compounds == []
+def test_analyzers_on_empty_text():
+    assert _terms(SYLLABLES, "") == _terms(COMPOUNDS, "") == []
+
+
+def test_token_offsets_point_into_the_original_text():
+    text = SEED_TITLE + SECTION_BREAK + "Đảng bộ Khối họp. Đảng bộ Khối bầu cử."
+    for analyzer in (SYLLABLES, FOLDED, COMPOUNDS):
+        for token in analyzer(text, chars=True, positions=True):
+            original = text[token.startchar:token.endchar]
+            assert fold(original.lower().replace(" ", "_")) == fold(token.text)
+    compound_spans = [
+        text[t.startchar:t.endchar] for t in COMPOUNDS(text, chars=True) if t.text == "đảng_bộ"
+    ]
+    assert compound_spans == ["Đảng bộ"] * 3
+
+
+def test_title_and_body_positions_are_apart():
+    text = "Hà Nội" + SECTION_BREAK + "mưa lớn"
+    positions = {t.text: t.pos for t in FOLDED(text, positions=True)}
+    assert positions == {"ha": 0, "noi": 1, "mua": 2 + GAP_POSITIONS, "lon": 3 + GAP_POSITIONS}
 
 
 def test_ngrams():
@@ -258,7 +287,7 @@ def test_ngrams():
 
 
 def test_ngrams_of_a_query_meet_the_documents_compounds():
-    document = analyze("Đảng bộ Khối các cơ quan Trung ương")
+    document = _terms(FOLDED_COMPOUNDS, "Đảng bộ Khối các cơ quan Trung ương")
     query = syllable_keys("dang bo khoi cac co quan trung uong")
     grams = set(ngrams(query))
-    assert set(document.folded_compounds) <= grams
+    assert set(document) <= grams
