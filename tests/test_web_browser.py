@@ -1,0 +1,186 @@
+"""The real site in headless Chromium: `vnsearch serve` as a subprocess on a temporary index.
+
+Covers what the test client cannot: the production server starting from the CLI, typing
+into the search box and pressing Enter, links followed by a browser, the CSP letting our
+own script and stylesheet through, and the layout at desktop and phone widths (screenshots
+in ``test-artifacts/`` for people to look at).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from webfixtures import REPO, SEED_ID, build_index
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+VNSEARCH = REPO / ".venv" / "bin" / "vnsearch"
+ARTIFACTS = REPO / "test-artifacts"
+START_TIMEOUT = 60.0
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install -y chromium)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"vnsearch serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"vnsearch serve did not answer /healthz in {START_TIMEOUT:.0f} s:\n"
+                f"{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("browser")
+    archive, index = build_index(root)
+    port = free_port()
+    log = root / "serve.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [str(VNSEARCH), "serve", "--index", str(index), "--archive", str(archive),
+             "--port", str(port), "--workers", "1"],
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "VNSEARCH_CONFIG": ""},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process, log)
+        assert f"Serving on http://127.0.0.1:{port}/" in log.read_text()
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda err: problems.append(str(err)))
+    tab.problems = problems
+    yield tab
+    context.close()
+
+
+def search_from(tab, box: str, query: str) -> None:
+    tab.fill(box, query)
+    with tab.expect_navigation():
+        tab.press(box, "Enter")
+
+
+def test_search_facet_article_and_back(base_url, page):
+    page.goto(base_url + "/")
+    assert page.locator("#q").evaluate("el => el === document.activeElement")
+    search_from(page, "#q", "lúa gạo")
+    assert "/search?q=" in page.url
+    assert "Tìm thấy 9 kết quả" in page.locator("[aria-live=polite]").inner_text()
+    assert page.locator(".hit__title mark").first.inner_text().lower() == "lúa gạo"
+
+    search_from(page, "#header-q", "dang bo khoi")
+    assert page.locator(".hit__title mark").all_inner_texts() == ["Đảng bộ Khối"]
+    assert page.locator(".hit__snippet mark").first.inner_text() == "Đảng bộ Khối"
+
+    search_from(page, "#header-q", "lua gao")
+    with page.expect_navigation():
+        page.locator(".facet__link", has_text="nong-nghiep").click()
+    assert "category=nong-nghiep" in page.url
+    assert "Tìm thấy 7 kết quả" in page.locator("[aria-live=polite]").inner_text()
+    assert set(page.locator(".hit__category").all_inner_texts()) == {"NONG-NGHIEP"}
+    assert page.locator(".chip").count() == 1
+    results_url = page.url
+
+    with page.expect_navigation():
+        page.locator(".hit__title a").first.click()
+    assert "/article/nong-nghiep/" in page.url
+    assert page.locator(".article__body mark").count() >= 2
+    assert {t.lower() for t in page.locator(".article__body mark").all_inner_texts()} >= {"lúa gạo"}
+
+    page.go_back()
+    assert page.url == results_url
+    assert page.locator(".hit").count() == 7
+    assert page.problems == []
+
+
+def test_slash_key_focuses_the_search_box(base_url, page):
+    page.goto(f"{base_url}/article/{SEED_ID}")
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("/")
+    assert page.locator("#header-q").evaluate("el => el === document.activeElement")
+    assert page.problems == []
+
+
+def test_keyboard_focus_is_visible(base_url, page):
+    page.goto(base_url + "/search?q=lúa+gạo")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+
+
+@pytest.mark.parametrize("name,width,height", [("desktop", 1280, 800), ("phone", 390, 844)])
+def test_screenshots_of_results_and_article(base_url, browser, name, width, height):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  device_scale_factor=1 if name == "desktop" else 2)
+    tab = context.new_page()
+    try:
+        tab.goto(base_url + "/search?q=lúa+gạo&per_page=4")
+        assert tab.locator("mark").count() > 0
+        overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"page scrolls sideways by {overflow}px at {width}px"
+        tab.screenshot(path=str(ARTIFACTS / f"results-{name}.png"))
+        tab.screenshot(path=str(ARTIFACTS / f"results-{name}-full.png"), full_page=True)
+        tab.goto(f"{base_url}/article/{SEED_ID}?q=dang+bo+khoi")
+        tab.screenshot(path=str(ARTIFACTS / f"article-{name}.png"))
+        tab.goto(base_url + "/")
+        tab.screenshot(path=str(ARTIFACTS / f"home-{name}.png"))
+        tab.goto(base_url + "/search?q=zzzxq&category=kinh-te")
+        tab.screenshot(path=str(ARTIFACTS / f"empty-{name}.png"))
+    finally:
+        context.close()
+    assert (ARTIFACTS / f"results-{name}.png").stat().st_size > 10_000

@@ -1,0 +1,87 @@
+"""The search website and JSON API over the live index.
+
+``create_app`` is an application factory so that tests, the development server and every
+gunicorn worker each build their own app, and with it their own ``ArchiveSearcher``: Whoosh
+searchers must not be shared between processes, and one per process keeps the index open
+between requests instead of re-opening it each time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+
+from indexer.search import ArchiveSearcher
+
+from . import errors, formatting
+from .views import bp
+
+DEFAULTS: dict[str, Any] = {
+    "INDEX_ROOT": "index",
+    "ARCHIVE_ROOT": "archive",
+    "SEARCH_TIME_LIMIT": 3.0,
+}
+"""Settings, overridden in turn by the VNSEARCH_CONFIG file, the environment and ``config``."""
+
+_ENVIRONMENT = {"VNSEARCH_INDEX": "INDEX_ROOT", "VNSEARCH_ARCHIVE": "ARCHIVE_ROOT"}
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+"""No inline script or style anywhere: highlighted article text is the only HTML we did not
+write, and even if escaping ever failed, an injected script would not run."""
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+SEARCHER_KEY = "vnsearch.searcher"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults → VNSEARCH_CONFIG file → environment → ``config`` (tests)."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    config_file = os.environ.get("VNSEARCH_CONFIG")
+    if config_file:
+        app.config.from_pyfile(os.path.abspath(config_file))
+    for variable, key in _ENVIRONMENT.items():
+        if os.environ.get(variable):
+            app.config[key] = os.environ[variable]
+    if config:
+        app.config.update(config)
+    app.config["INDEX_ROOT"] = Path(app.config["INDEX_ROOT"])
+    app.config["ARCHIVE_ROOT"] = Path(app.config["ARCHIVE_ROOT"])
+
+    # Opening is lazy: a missing index becomes a 503 page per request, not a start-up crash,
+    # and the site starts working as soon as `vnsearch index` has built one.
+    app.extensions[SEARCHER_KEY] = ArchiveSearcher(
+        app.config["INDEX_ROOT"], time_limit=float(app.config["SEARCH_TIME_LIMIT"])
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    formatting.register(app)
+    errors.register(app)
+    app.register_blueprint(bp)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
