@@ -29,6 +29,7 @@ from .articles import (
     scan_archive,
 )
 from .location import (
+    IndexIncompatible,
     current_dir,
     discard_unpublished,
     new_generation,
@@ -152,7 +153,7 @@ def build(
         discard_unpublished(index_root)
         scan = scan_archive(archive)
         report = BuildReport(skipped=scan.skipped, rejected=list(scan.rejected))
-        if full or current_dir(index_root) is None:
+        if full or current_dir(index_root) is None or not _readable(index_root):
             report.full = True
             _full(archive, index_root, scan.files, jobs, max_bytes, progress, report)
         else:
@@ -170,6 +171,15 @@ def _writer(index, files: list[ArchiveFile], jobs: int):
         return index.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB,
                             batchsize=50)
     return index.writer(limitmb=WRITER_MEMORY_MB)
+
+
+def _readable(index_root: Path) -> bool:
+    """An index written by an older version is rebuilt rather than patched."""
+    try:
+        open_current(index_root).close()
+    except IndexIncompatible:
+        return False
+    return True
 
 
 def _write_all(writer, archive, files, max_bytes, progress, report, add) -> set[str]:

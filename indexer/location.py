@@ -25,6 +25,10 @@ class IndexMissing(Exception):
     """There is no usable index yet: run ``vnsearch index`` first."""
 
 
+class IndexIncompatible(IndexMissing):
+    """The index was written by an older vnsearch whose analyzers no longer exist."""
+
+
 def current_dir(root: Path) -> Path | None:
     link = root / CURRENT
     try:
@@ -39,7 +43,13 @@ def open_current(root: Path) -> FileIndex:
     path = current_dir(root)
     if path is None or not whoosh_index.exists_in(str(path)):
         raise IndexMissing(f"no index in {root}: run `vnsearch index` to build it")
-    return whoosh_index.open_dir(str(path))
+    try:
+        return whoosh_index.open_dir(str(path))
+    except (AttributeError, ImportError, EOFError, ValueError) as err:
+        raise IndexIncompatible(
+            f"the index in {root} was built by another version of vnsearch and cannot be "
+            f"read ({err}): rebuild it with `vnsearch index --full`"
+        ) from err
 
 
 def generations(root: Path) -> list[Path]:

@@ -13,16 +13,15 @@ Returns plain data classes: callers never touch Whoosh objects.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from markupsafe import Markup
 from whoosh import scoring, sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import And, AndMaybe, AndNot, Or, Phrase, Query, Term, TermRange
+from whoosh.query import And, AndMaybe, AndNot, Every, Or, Phrase, Query, Term, TermRange
 
 from .analysis import (
     fold,
@@ -33,8 +32,8 @@ from .analysis import (
     SECTION_BREAK,
 )
 from .highlight import find_spans, mark, snippet
-from .location import IndexMissing, current_dir, open_current
-from .query import ParsedQuery, Unit, parse
+from .location import IndexIncompatible, IndexMissing, current_dir, open_current
+from .query import MAX_QUERY_CHARS, ParsedQuery, Unit, parse
 from .suggest import Vocabulary, correct_typos, restore_text, suggestable_syllables
 
 MAX_PER_PAGE = 50
@@ -42,6 +41,8 @@ MAX_PAGE = 500
 DEFAULT_PER_PAGE = 10
 SORTS = ("relevance", "newest", "oldest")
 FACETS = ("category", "year", "author")
+FACET_LIMIT = 30
+"""Facet values returned per facet, most frequent first (an archive can have thousands of authors)."""
 TIME_LIMIT_SECONDS = 3.0
 REFRESH_INTERVAL_SECONDS = 1.0
 
@@ -322,12 +323,16 @@ class ArchiveSearcher:
         params = params.bounded()
         parsed = parse(params.q)
         results = SearchResults(params=params, truncated=parsed.truncated)
-        if parsed.is_empty:
+        browsing = parsed.is_empty and _filter(params) is not None
+        if parsed.is_empty and not browsing:
             results.took_ms = (time.perf_counter() - started) * 1000
             return results
+        if browsing and params.sort == "relevance":
+            params = replace(params, sort="newest")
+            results.params = params
         with self._lock:
             searcher = self._fresh()
-            for mode in _modes(parsed):
+            for mode in (["browse"] if browsing else _modes(parsed)):
                 page = self._run(searcher, parsed, mode, params, facets, snippets, results)
                 if results.total:
                     results.relaxed = mode == "relaxed"
@@ -339,7 +344,7 @@ class ArchiveSearcher:
         return results
 
     def _run(self, searcher, parsed, mode, params, facets, snippets, results) -> list[Hit]:
-        query = build_query(parsed, mode)
+        query = Every() if mode == "browse" else build_query(parsed, mode)
         limit = params.page * params.per_page
         groupedby = None
         if facets:
@@ -357,7 +362,7 @@ class ArchiveSearcher:
             results.facets = {
                 name: sorted((FacetValue(str(v), n) for v, n in found.groups(name).items()
                               if v not in (None, "")),
-                             key=lambda f: (-f.count, f.value))
+                             key=lambda f: (-f.count, f.value))[:FACET_LIMIT]
                 for name in FACETS
             }
         start = (params.page - 1) * params.per_page
@@ -442,11 +447,8 @@ class ArchiveSearcher:
             return {column[d] for d in reader.all_doc_ids()}
 
 
-def default_index_root() -> Path:
-    return Path(os.environ.get("VNSEARCH_INDEX", "index"))
-
-
 __all__ = [
-    "ArchiveSearcher", "ArticleView", "FacetValue", "Hit", "IndexMissing", "RelatedArticle",
-    "SearchParams", "SearchResults", "build_query", "MAX_PER_PAGE", "MAX_PAGE",
+    "ArchiveSearcher", "ArticleView", "FacetValue", "Hit", "IndexIncompatible", "IndexMissing",
+    "RelatedArticle", "SearchParams", "SearchResults", "build_query", "MAX_PER_PAGE", "MAX_PAGE",
+    "MAX_QUERY_CHARS",
 ]

@@ -14,10 +14,9 @@ from flask import (
 )
 
 from indexer.search import (
-    MAX_PAGE, MAX_PER_PAGE, ArchiveSearcher, ArticleView, FacetValue, Hit, IndexMissing,
-    SearchResults,
+    MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, ArchiveSearcher, ArticleView, FacetValue, Hit,
+    IndexMissing, SearchParams, SearchResults,
 )
-from indexer.query import MAX_QUERY_CHARS
 
 from . import formatting
 from .links import FACET_NAMES, FILTER_LABELS, SORT_LABELS, SearchLinks, page_window
@@ -51,7 +50,7 @@ def index() -> str:
 def search() -> Response | str:
     params = search_params(request.args, strict=False)
     links = SearchLinks(params.bounded())
-    if not params.q:
+    if not params.q and not _filtered(params):
         return render_template("search.html", results=None, links=links, q="")
     results = searcher().search(params)
     if results.total and results.params.page > results.pages:
@@ -70,6 +69,11 @@ def search() -> Response | str:
         sort_labels=SORT_LABELS,
         query_limit=MAX_QUERY_CHARS,
     )
+
+
+def _filtered(params: SearchParams) -> bool:
+    """A filter alone lists its articles (newest first), so facets can be browsed."""
+    return any((params.category, params.author, params.year, params.date_from, params.date_to))
 
 
 def _display_facets(facets: dict[str, list[FacetValue]]) -> dict[str, list[FacetValue]]:
@@ -100,8 +104,8 @@ def article(article_id: str) -> str:
 @bp.get("/api/search")
 def api_search() -> Response:
     params = search_params(request.args, strict=True)
-    if not params.q:
-        raise BadParameter("q", "'q' (the search text) is required")
+    if not params.q and not _filtered(params):
+        raise BadParameter("q", "'q' (the search text) is required unless a filter is given")
     results = searcher().search(params)
     return jsonify(_results_json(results))
 
