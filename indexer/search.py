@@ -251,6 +251,30 @@ def _sort_facet(sort: str):
     return None
 
 
+RERANK_DEPTH = 200
+"""When no article has every word, this many best-scored ones are re-ranked by coverage."""
+
+
+def _by_coverage(found, parsed: ParsedQuery) -> list:
+    """Articles with more of the query's words first, score second.
+
+    A rare word the user typed counts as much as a common one here, so an article that
+    has "papaverine" and two other words beats one with only the two common words in its
+    headline. A query compound found as a word counts once more than its syllables
+    scattered.
+    """
+    units = parsed.all_units()
+    syllables = {k.encode() for unit in units for k in unit.folded}
+    compounds = {("wfold", g.encode()) for unit in units for g in ngrams(list(unit.folded))}
+    compounds |= {("word", g.encode()) for unit in units for g in ngrams(list(unit.keys))}
+
+    def coverage(hit) -> int:
+        return len({fold(text.decode()) for field, text in hit.matched_terms()
+                    if (field == "fold" and text in syllables) or (field, text) in compounds})
+
+    return sorted(found, key=lambda hit: (-coverage(hit), -(hit.score or 0.0)))
+
+
 class ArchiveSearcher:
     """A long-lived view of the live index that picks up new commits and rebuilds by itself.
 
@@ -346,11 +370,15 @@ class ArchiveSearcher:
     def _run(self, searcher, parsed, mode, params, facets, snippets, results) -> list[Hit]:
         query = Every() if mode == "browse" else build_query(parsed, mode)
         limit = params.page * params.per_page
+        by_coverage = mode == "relaxed" and params.sort == "relevance"
         groupedby = None
         if facets:
             groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-        collector = searcher.collector(limit=limit, sortedby=_sort_facet(params.sort),
-                                       groupedby=groupedby, filter=_filter(params))
+        collector = searcher.collector(
+            limit=max(limit, RERANK_DEPTH) if by_coverage else limit,
+            sortedby=_sort_facet(params.sort), groupedby=groupedby, filter=_filter(params),
+            terms=by_coverage,
+        )
         timed = TimeLimitCollector(collector, timelimit=self.time_limit)
         try:
             searcher.search_with_collector(query, timed)
@@ -366,9 +394,10 @@ class ArchiveSearcher:
                 for name in FACETS
             }
         start = (params.page - 1) * params.per_page
+        ranked = _by_coverage(found, parsed) if by_coverage else found
         hits = []
         keys = parsed.display_keys()
-        for rank, hit in enumerate(found[start:limit], start=start + 1):
+        for rank, hit in enumerate(ranked[start:limit], start=start + 1):
             stored = hit.fields()
             title = stored.get("title", "")
             body = stored.get("body", "")
