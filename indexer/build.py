@@ -210,22 +210,68 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report) -> None
     publish(index_root, generation)
 
 
-def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) -> None:
-    ix = open_current(index_root)
-    indexed = _indexed_states(ix)
-    on_disk = {f.id: f for f in files}
+def _changed(files: list[ArchiveFile], indexed: dict[str, FileState], deep: bool
+             ) -> tuple[list[ArchiveFile], int]:
+    """Files to (re)index and how many are unchanged.
+
+    Size and mtime decide, and a checksum confirms a change before any re-segmenting;
+    ``deep`` checksums every file (for ``--verify``).
+    """
     to_read: list[ArchiveFile] = []
+    unchanged = 0
     for file in files:
         state = indexed.get(file.id)
         if state is None:
             to_read.append(file)
-        elif state.size != file.size or state.mtime != file.mtime:
+        elif deep or state.size != file.size or state.mtime != file.mtime:
             if state.size == file.size and _checksum(file.abspath) == state.checksum:
-                report.unchanged += 1
+                unchanged += 1
             else:
                 to_read.append(file)
         else:
-            report.unchanged += 1
+            unchanged += 1
+    return to_read, unchanged
+
+
+@dataclass
+class VerifyReport:
+    missing: list[str] = field(default_factory=list)  # in the archive, not in the index
+    stale: list[str] = field(default_factory=list)  # indexed from an older version of the file
+    orphaned: list[str] = field(default_factory=list)  # in the index, no longer in the archive
+    rejected: list[ArticleError] = field(default_factory=list)  # not indexed, and rightly so
+    documents: int = 0
+
+    @property
+    def in_sync(self) -> bool:
+        return not (self.missing or self.stale or self.orphaned)
+
+
+def verify(archive: Path, index_root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> VerifyReport:
+    """Compare the index with the archive, checksumming every file; changes nothing."""
+    ix = open_current(index_root)
+    indexed = _indexed_states(ix)
+    scan = scan_archive(archive)
+    to_read, _ = _changed(scan.files, indexed, deep=True)
+    report = VerifyReport(documents=ix.doc_count(), rejected=list(scan.rejected))
+    for file in to_read:
+        try:
+            read_article(archive, file, max_bytes)
+        except ArticleError as err:
+            report.rejected.append(err)
+            if file.id in indexed:
+                report.orphaned.append(file.id)
+            continue
+        (report.stale if file.id in indexed else report.missing).append(file.id)
+    on_disk = {f.id for f in scan.files}
+    report.orphaned = sorted(set(report.orphaned) | (set(indexed) - on_disk))
+    return report
+
+
+def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) -> None:
+    ix = open_current(index_root)
+    indexed = _indexed_states(ix)
+    on_disk = {f.id: f for f in files}
+    to_read, report.unchanged = _changed(files, indexed, deep=False)
     gone = sorted(set(indexed) - set(on_disk))
     if not to_read and not gone:
         report.documents = ix.doc_count()

@@ -54,13 +54,17 @@ def main() -> None:
 @click.option("--max-file-mb", type=click.FloatRange(0.001), default=5.0, show_default=True,
               help="Reject article files larger than this.")
 @click.option("--verbose", "-v", is_flag=True, help="List every added, updated and deleted file.")
+@click.option("--verify", is_flag=True,
+              help="Change nothing: compare the index with the archive, exit 1 on any difference.")
 def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_file_mb: float,
-          verbose: bool) -> None:
+          verbose: bool, verify: bool) -> None:
     """Bring the index up to date with the archive (incremental unless --full)."""
     from .build import build
     from .lock import IndexBusy
 
     _archive_must_exist(archive)
+    if verify:
+        _verify(archive, index_root, int(max_file_mb * 1024 * 1024))
     progress = None
     if sys.stdout.isatty():
         from tqdm import tqdm
@@ -91,6 +95,26 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
         f"the index holds {_num(report.documents)} articles."
     )
     sys.exit(1 if report.rejected else 0)
+
+
+def _verify(archive: Path, index_root: Path, max_bytes: int) -> None:
+    from .build import verify
+    from .location import IndexMissing
+
+    try:
+        report = verify(archive, index_root, max_bytes)
+    except IndexMissing as err:
+        _fail(str(err))
+    click.echo(f"Compared {index_root} ({_num(report.documents)} articles) with {archive}.")
+    _list("missing", report.missing, None)
+    _list("stale", report.stale, None)
+    _list("orphaned", report.orphaned, None)
+    _list("rejected", [str(e) for e in report.rejected], None)
+    if report.in_sync:
+        click.echo("The index matches the archive.")
+        sys.exit(0)
+    click.echo("The index differs from the archive: run `vnsearch index` to bring it up to date.")
+    sys.exit(1)
 
 
 def _list(label: str, items: list[str], limit: int | None) -> None:

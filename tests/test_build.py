@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import PYTHON, REPO, SEED_ID, bump_mtime, copy_seed, write_article
-from indexer.build import BuildReport, build
+from indexer.build import BuildReport, build, verify
 from indexer.location import CURRENT, IndexMissing, current_dir, generations, open_current
 from indexer.lock import IndexBusy, reindex_lock
 from indexer.search import ArchiveSearcher, SearchParams
@@ -354,3 +354,22 @@ def test_second_build_process_is_refused(archive, index_root, tmp_path):
     assert done.returncode == 3, done.stderr
     assert "busy" in done.stdout
     assert time.monotonic() - started < 30  # refused, not waiting for the lock
+
+
+def test_verify_reports_missing_stale_and_orphaned_documents(tmp_path):
+    archive, index_root = tmp_path / "archive", tmp_path / "index"
+    write_article(archive, "a/mot.txt", "Bài một", "Nội dung bài một.")
+    write_article(archive, "a/hai.txt", "Bài hai", "Nội dung bài hai.")
+    write_article(archive, "a/ba.txt", "Bài ba", "Nội dung bài ba.")
+    build(archive, index_root, jobs=1)
+    assert verify(archive, index_root).in_sync
+
+    write_article(archive, "a/bon.txt", "Bài bốn", "Nội dung bài bốn.")
+    write_article(archive, "a/hai.txt", "Bài hai", "Nội dung bài hai, đã sửa.")
+    (archive / "a/ba.txt").unlink()
+    report = verify(archive, index_root)
+    assert (report.missing, report.stale, report.orphaned) == (["a/bon.txt"], ["a/hai.txt"], ["a/ba.txt"])
+    assert not report.in_sync
+
+    build(archive, index_root, jobs=1)
+    assert verify(archive, index_root).in_sync
