@@ -128,8 +128,8 @@ def _restoration(searcher: ArchiveSearcher, item: EvalQuery,
     if not item.kind.startswith("title") or not relevant:
         return None
     view = searcher.article(relevant[0], related=0)
-    syllables = SYLLABLE_RE.findall(item.query.lower())
-    restored = searcher.vocabulary().restore(syllables)
+    results = searcher.search(SearchParams(q=item.query), facets=False, snippets=False)
+    restored = SYLLABLE_RE.findall((results.suggestion or item.query).lower())
     truth = SYLLABLE_RE.findall(nfc(view.title).lower())
     if len(truth) != len(restored):
         return None

@@ -34,7 +34,7 @@ from .analysis import (
 from .highlight import find_spans, mark, snippet
 from .location import IndexIncompatible, IndexMissing, current_dir, open_current
 from .query import MAX_QUERY_CHARS, ParsedQuery, Unit, parse
-from .suggest import Vocabulary, correct_typos, restore_text, suggestable_syllables
+from .suggest import correct_typos, restore_from_texts, restore_text, suggestable_syllables
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 500
@@ -251,6 +251,15 @@ def _sort_facet(sort: str):
     return None
 
 
+SUGGEST_FROM = 3
+"""Diacritics are restored from the text of this many best matches."""
+
+
+def _title_and_body(hit) -> tuple[str, str]:
+    stored = hit.fields()
+    return stored.get("title", ""), stored.get("body", "")
+
+
 RERANK_DEPTH = 200
 """When no article has every word, this many best-scored ones are re-ranked by coverage."""
 
@@ -290,7 +299,6 @@ class ArchiveSearcher:
         self._searcher = None
         self._generation_dir: Path | None = None
         self._checked = 0.0
-        self._vocabulary: Vocabulary | None = None
 
     # -- index lifecycle -------------------------------------------------------------------
     def _fresh(self):
@@ -303,7 +311,6 @@ class ArchiveSearcher:
             self._open(live)
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
-            self._vocabulary = None
         return self._searcher
 
     def _open(self, live: Path | None) -> None:
@@ -313,7 +320,6 @@ class ArchiveSearcher:
         if self._searcher is not None:
             self._searcher.close()
         self._index, self._searcher, self._generation_dir = index, searcher, live
-        self._vocabulary = None
 
     def close(self) -> None:
         with self._lock:
@@ -333,13 +339,6 @@ class ArchiveSearcher:
                 "generation": live.name if live else None,
             }
 
-    def vocabulary(self) -> Vocabulary:
-        with self._lock:
-            searcher = self._fresh()
-            if self._vocabulary is None:
-                self._vocabulary = Vocabulary.from_reader(searcher.reader())
-            return self._vocabulary
-
     # -- searching -------------------------------------------------------------------------
     def search(self, params: SearchParams, *, facets: bool = True,
                snippets: bool = True, suggest: bool = True) -> SearchResults:
@@ -354,38 +353,52 @@ class ArchiveSearcher:
         if browsing and params.sort == "relevance":
             params = replace(params, sort="newest")
             results.params = params
+        deadline = time.monotonic() + self.time_limit
         with self._lock:
             searcher = self._fresh()
+            texts: list[str] = []
             for mode in (["browse"] if browsing else _modes(parsed)):
-                page = self._run(searcher, parsed, mode, params, facets, snippets, results)
-                if results.total:
+                page, texts = self._run(searcher, parsed, mode, params, facets, snippets,
+                                        results, deadline)
+                if results.total or results.timed_out:
                     results.relaxed = mode == "relaxed"
                     results.hits = page
                     break
-            if suggest:
-                results.suggestion = self._suggestion(searcher, parsed, results)
+            if suggest and not browsing:
+                results.suggestion = self._suggestion(searcher, parsed, results, texts)
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
 
-    def _run(self, searcher, parsed, mode, params, facets, snippets, results) -> list[Hit]:
+    def _run(self, searcher, parsed, mode, params, facets, snippets, results, deadline
+             ) -> tuple[list[Hit], list[str]]:
+        """One matching pass: the page of hits, and the best hits' texts for suggestions.
+
+        The exact total comes free when facets are counted (every match is visited then);
+        without facets an estimate avoids running the query a second time.
+        """
         query = Every() if mode == "browse" else build_query(parsed, mode)
         limit = params.page * params.per_page
         by_coverage = mode == "relaxed" and params.sort == "relevance"
         groupedby = None
         if facets:
             groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+        depth = max(limit, RERANK_DEPTH) if by_coverage else limit
         collector = searcher.collector(
-            limit=max(limit, RERANK_DEPTH) if by_coverage else limit,
+            limit=depth,
             sortedby=_sort_facet(params.sort), groupedby=groupedby, filter=_filter(params),
             terms=by_coverage,
         )
-        timed = TimeLimitCollector(collector, timelimit=self.time_limit)
+        timed = TimeLimitCollector(collector, timelimit=max(0.05, deadline - time.monotonic()))
         try:
             searcher.search_with_collector(query, timed)
         except TimeLimit:
             results.timed_out = True
         found = timed.results()
-        results.total = found.scored_length() if results.timed_out else len(found)
+        collected = found.scored_length()
+        if results.timed_out or (not facets and collected < depth):
+            results.total = collected
+        else:
+            results.total = len(found) if facets else max(collected, found.estimated_length())
         if facets and results.total:
             results.facets = {
                 name: sorted((FacetValue(str(v), n) for v, n in found.groups(name).items()
@@ -396,6 +409,7 @@ class ArchiveSearcher:
         start = (params.page - 1) * params.per_page
         ranked = _by_coverage(found, parsed) if by_coverage else found
         hits = []
+        texts = [text for hit in ranked[:SUGGEST_FROM] for text in _title_and_body(hit)]
         keys = parsed.display_keys()
         for rank, hit in enumerate(ranked[start:limit], start=start + 1):
             stored = hit.fields()
@@ -413,9 +427,10 @@ class ArchiveSearcher:
                 score=float(hit.score or 0.0) if params.sort == "relevance" else 0.0,
                 rank=rank,
             ))
-        return hits
+        return hits, texts
 
-    def _suggestion(self, searcher, parsed: ParsedQuery, results: SearchResults) -> str | None:
+    def _suggestion(self, searcher, parsed: ParsedQuery, results: SearchResults,
+                    texts: list[str]) -> str | None:
         """Restore missing diacritics, or fix typos when the query found little.
 
         Syllables the user typed with marks are kept unless they are unknown to the archive;
@@ -429,13 +444,21 @@ class ArchiveSearcher:
             return None
         keys = [folded_match_form(w) for _, w in words]
         corrected = correct_typos(searcher.reader(), keys) if thin else keys
-        restored = self.vocabulary().restore(corrected)
+        if corrected != keys:
+            texts = self._texts_matching(searcher, corrected)
+        restored = restore_from_texts(corrected, texts)
         final = [
-            match_form(word) if has_diacritics(word) and new_key == key else restored_form
-            for (_, word), key, new_key, restored_form in zip(words, keys, corrected, restored)
+            match_form(word) if has_diacritics(word) and new_key == key else (form or new_key)
+            for (_, word), key, new_key, form in zip(words, keys, corrected, restored)
         ]
         suggestion = restore_text(parsed.text, [span for span, _ in words], final)
         return suggestion if suggestion.lower() != parsed.text.lower() else None
+
+    def _texts_matching(self, searcher, folded_keys: list[str]) -> list[str]:
+        """Title and body of the best matches for a corrected query, to restore it from."""
+        query = build_query(parse(" ".join(folded_keys)), "folded")
+        found = searcher.search(query, limit=SUGGEST_FROM)
+        return [text for hit in found for text in _title_and_body(hit)]
 
     # -- articles --------------------------------------------------------------------------
     def article(self, article_id: str, q: str = "", related: int = 5) -> ArticleView | None:

@@ -1,65 +1,71 @@
-"""'Có phải bạn muốn tìm': restore diacritics and correct typos from the archive's own words.
+"""'Có phải bạn muốn tìm': restore diacritics and correct typos from the archive's own text.
 
-The vocabulary is the index itself: every folded syllable and every folded compound maps
-to its most frequent written form, counted in occurrences rather than documents
-(so "Khối" written nine times in one article beats "khỏi" written once). A query typed without marks is restored greedily, the
-longest known compound first, so context picks "đảng bộ" over "dạng bó". A syllable that
-the archive does not know at all is replaced by its most frequent neighbour within one edit.
+Diacritics are restored from the articles that best match the query, read in rank
+order: the longest runs of consecutive query syllables found in their folded text give
+each syllable its written form, so context picks "đảng bộ" over "dạng bó" and a name is
+spelled as the archive spells it. Nothing is precomputed, so a fresh worker or a new
+index costs nothing. A syllable the archive does not know at all is replaced by its most
+frequent neighbour within one edit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections import defaultdict
 
-from .analysis import SYLLABLE_RE, fold, nfc
+from .analysis import SYLLABLE_RE, folded_match_form, match_form, nfc
 from .query import FIELD_ALIASES
 
-MAX_COMPOUND = 3
+
+def restore_from_texts(folded_keys: list[str], texts: list[str]) -> list[str | None]:
+    """The written form of each folded query syllable, as the given texts write it.
+
+    Runs are taken longest first, then by the order of ``texts`` (best match first);
+    syllables found in no text stay ``None``.
+    """
+    runs: list[tuple[int, int, int, int, list[str]]] = []
+    for rank, text in enumerate(texts):
+        folded = folded_match_form(text)
+        written = match_form(text)
+        spans = [m.span() for m in SYLLABLE_RE.finditer(folded)]
+        doc = [folded[s:e] for s, e in spans]
+        positions: dict[str, list[int]] = defaultdict(list)
+        for p, syllable in enumerate(doc):
+            positions[syllable].append(p)
+        for i, key in enumerate(folded_keys):
+            for p in positions.get(key, ()):
+                length = 1
+                while (i + length < len(folded_keys) and p + length < len(doc)
+                       and doc[p + length] == folded_keys[i + length]):
+                    length += 1
+                forms = [written[s:e] for s, e in spans[p : p + length]]
+                runs.append((-length, rank, i, p, forms))
+    restored: list[str | None] = [None] * len(folded_keys)
+    for _, _, i, _, forms in sorted(runs, key=lambda run: run[:4]):
+        for offset, form in enumerate(forms):
+            if restored[i + offset] is None:
+                restored[i + offset] = form
+        if all(restored):
+            break
+    return restored
 
 
-@dataclass
-class Vocabulary:
-    syllables: dict[str, tuple[str, int]]  # folded syllable → (written form, occurrences)
-    compounds: dict[str, tuple[str, int]]  # "dang_bo" → ("đảng_bộ", doc frequency)
-
-    @classmethod
-    def from_reader(cls, reader) -> "Vocabulary":
-        return cls(_best_forms(reader, "syl"), _best_forms(reader, "word"))
-
-    def restore(self, folded_keys: list[str]) -> list[str]:
-        out: list[str] = []
-        i = 0
-        while i < len(folded_keys):
-            for size in range(min(MAX_COMPOUND, len(folded_keys) - i), 1, -1):
-                found = self.compounds.get("_".join(folded_keys[i : i + size]))
-                if found:
-                    out.extend(found[0].split("_"))
-                    i += size
-                    break
-            else:
-                found = self.syllables.get(folded_keys[i])
-                out.append(found[0] if found else folded_keys[i])
-                i += 1
-        return out
-
-
-def _best_forms(reader, fieldname: str) -> dict[str, tuple[str, int]]:
-    best: dict[str, tuple[str, int]] = {}
-    for term, info in reader.iter_field(fieldname):
-        written = term.decode("utf-8") if isinstance(term, bytes) else term
-        freq = int(info.weight())
-        key = fold(written)
-        if key not in best or freq > best[key][1]:
-            best[key] = (written, freq)
-    return best
+_EXCLUSION_RE = re.compile(r'(?<!\S)-(?:"[^"]*"?|\S+)')
 
 
 def suggestable_syllables(text: str) -> list[tuple[tuple[int, int], str]]:
-    """The syllables of a query a suggestion may rewrite: all but field names ("title:")."""
+    """The syllables a suggestion may rewrite: not field names ("title:") nor exclusions.
+
+    Excluded words are absent from the matching articles by definition, so those cannot
+    tell how to write them.
+    """
     text = nfc(text)
+    excluded = [m.span() for m in _EXCLUSION_RE.finditer(text)]
     out = []
     for match in SYLLABLE_RE.finditer(text):
         if text.startswith(":", match.end()) and match.group().lower() in FIELD_ALIASES:
+            continue
+        if any(start <= match.start() < end for start, end in excluded):
             continue
         out.append((match.span(), match.group()))
     return out
