@@ -32,6 +32,7 @@ from .analysis import (
     SECTION_BREAK,
 )
 from .highlight import find_spans, mark, snippet
+from .intersect import ChainAnd, ChainPhrase
 from .location import IndexIncompatible, IndexMissing, current_dir, open_current
 from .query import MAX_QUERY_CHARS, ParsedQuery, Unit, parse
 from .rerank import rerank
@@ -162,13 +163,13 @@ def _unit_match(unit: Unit, exact: bool) -> Query:
     """
     syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
     if unit.phrase:
-        phrase = Phrase(fold_field, list(unit.folded), boost=WEIGHTS[fold_field])
+        phrase = ChainPhrase(fold_field, list(unit.folded), boost=WEIGHTS[fold_field])
         if not exact:
             return phrase
-        return And([phrase] + [_weighted(syl, k) for k in unit.keys])
+        return ChainAnd([phrase] + [_weighted(syl, k) for k in unit.keys])
     fieldname, keys = (syl, unit.keys) if exact else (fold_field, unit.folded)
     terms = [_weighted(fieldname, k) for k in keys]
-    return terms[0] if len(terms) == 1 else And(terms)
+    return terms[0] if len(terms) == 1 else ChainAnd(terms)
 
 
 def _unit_bonus(unit: Unit, accented: bool, exact: bool) -> list[Query]:
@@ -213,7 +214,7 @@ def build_query(parsed: ParsedQuery, mode: str) -> Query:
     if mode == "relaxed":
         required: Query = Or(groups, scale=WEIGHTS["coord"])
     else:
-        required = groups[0] if len(groups) == 1 else And(groups)
+        required = groups[0] if len(groups) == 1 else ChainAnd(groups)
     query: Query = AndMaybe(required, Or(bonus)) if bonus else required
     excluded = _exclusions(parsed)
     if excluded:
