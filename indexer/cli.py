@@ -65,16 +65,10 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     _archive_must_exist(archive)
     if verify:
         _verify(archive, index_root, int(max_file_mb * 1024 * 1024))
-    progress = None
-    if sys.stdout.isatty():
-        from tqdm import tqdm
-
-        def progress(items):
-            return tqdm(items, unit=" files", desc="Indexing", leave=False)
-
     try:
         report = build(archive, index_root, full=full, jobs=jobs,
-                       max_bytes=int(max_file_mb * 1024 * 1024), progress=progress)
+                       max_bytes=int(max_file_mb * 1024 * 1024),
+                       progress=_progress_bar if sys.stdout.isatty() else None)
     except IndexBusy as err:
         _fail(str(err))
     except OSError as err:
@@ -91,10 +85,16 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     click.echo(f"  skipped    {_num(report.skipped)} (hidden files, editor backups, other kinds)")
     _list("rejected", [str(e) for e in report.rejected], None)
     click.echo(
-        f"Done in {report.elapsed:.1f} s ({report.docs_per_second:.0f} documents/s); "
+        f"Done in {report.elapsed:.1f} s ({report.docs_per_second:.1f} documents/s); "
         f"the index holds {_num(report.documents)} articles."
     )
     sys.exit(1 if report.rejected else 0)
+
+
+def _progress_bar(items):
+    from tqdm import tqdm
+
+    return tqdm(items, unit=" files", desc="Indexing", leave=False)
 
 
 def _verify(archive: Path, index_root: Path, max_bytes: int) -> None:

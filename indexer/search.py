@@ -21,7 +21,7 @@ from pathlib import Path
 from markupsafe import Markup
 from whoosh import scoring, sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import And, AndMaybe, AndNot, Every, Or, Phrase, Query, Term, TermRange
+from whoosh.query import And, AndMaybe, AndNot, Every, Or, Query, Term, TermRange
 
 from .analysis import (
     fold,

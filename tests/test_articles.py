@@ -330,7 +330,7 @@ def test_front_matter_that_is_not_key_value(tmp_path):
 
 # --------------------------------------------------------------------------- markdown
 
-MARKDOWN = f"""---
+MARKDOWN = """---
 tags: ghi chép
 ---
 # Hội An *về đêm*

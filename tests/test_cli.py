@@ -202,7 +202,7 @@ def test_search_text_output(small_index):
     assert "Did you mean" not in result.stdout
     first = result.stdout.index("\n1. ")
     block = result.stdout[first:]
-    assert f"1. 70 năm truyền thống [Đảng bộ Khối] các cơ quan Trung ương  [" in block
+    assert "1. 70 năm truyền thống [Đảng bộ Khối] các cơ quan Trung ương  [" in block
     assert f"   {SEED_ID}" in block
     assert "<mark>" not in result.stdout
 

@@ -8,7 +8,7 @@ floors a little below the targets, so a ranking regression fails CI.
 from __future__ import annotations
 
 import json
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 
