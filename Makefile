@@ -29,5 +29,9 @@ test: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run_all.py
 
+soak: $(TEST_STAMP)
+	$(BIN)/python bench/soak.py --kills 25
+	$(BIN)/python bench/soak.py --load
+
 clean:
 	rm -rf $(VENV) index/current index/gen-* index/.current.* index/.reindex.lock

@@ -173,6 +173,18 @@ def _writer(index, files: list[ArchiveFile], jobs: int):
     return index.writer(limitmb=WRITER_MEMORY_MB)
 
 
+def _abandon(writer) -> None:
+    """Cancel a write: stop the multiprocessing writer's sub-writers before their files go.
+
+    Whoosh's own cancel deletes the job files while the sub-writers still read them, and
+    each then prints a traceback.
+    """
+    for task in getattr(writer, "tasks", ()):
+        task.terminate()
+        task.join()
+    writer.cancel()
+
+
 def _readable(index_root: Path) -> bool:
     """An index written by an older version is rebuilt rather than patched."""
     try:
@@ -203,7 +215,7 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report) -> None
                              writer.add_document)
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _abandon(writer)
         raise
     report.added = sorted(written)
     report.documents = ix.doc_count()
@@ -285,7 +297,7 @@ def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) 
             writer.delete_by_term("id", doc_id)
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _abandon(writer)
         raise
     _classify(report, written, indexed, gone, on_disk)
     report.documents = open_current(index_root).doc_count()

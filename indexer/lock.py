@@ -1,7 +1,11 @@
 """One reindex at a time.
 
-The lock is an ``flock`` on a file in the index folder: the kernel releases it when the
-holding process dies, even by ``kill -9``, so a lock left behind never blocks the next run.
+The lock is a POSIX record lock (``lockf``) on a file in the index folder: the kernel
+releases it when the holding process dies, even by ``kill -9``, so a lock left behind
+never blocks the next run. Unlike ``flock``, it is not inherited by child processes, so
+the writer's sub-processes, which may outlive a killed parent, never hold it. Record locks
+do not exclude the process that holds them (and closing any descriptor of the file drops
+them), so a second attempt from the same process is refused before the file is opened.
 The holder's PID and start time are written into the file only to tell the next caller who
 holds it.
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,15 +27,34 @@ class IndexBusy(Exception):
     """Another process is updating this index."""
 
 
+_held_here: set[Path] = set()
+_held_here_guard = threading.Lock()
+
+
 @contextmanager
 def reindex_lock(root: Path) -> Iterator[None]:
     root.mkdir(parents=True, exist_ok=True)
-    path = root / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    key = root.resolve()
+    with _held_here_guard:
+        if key in _held_here:
+            raise IndexBusy(f"the index in {root} is already being updated by this process "
+                            f"(pid {os.getpid()})")
+        _held_here.add(key)
+    try:
+        with _locked_file(root):
+            yield
+    finally:
+        with _held_here_guard:
+            _held_here.discard(key)
+
+
+@contextmanager
+def _locked_file(root: Path) -> Iterator[None]:
+    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
             raise IndexBusy(
                 f"the index in {root} is being updated by another vnsearch process ({holder}); "
@@ -43,6 +67,6 @@ def reindex_lock(root: Path) -> Iterator[None]:
             yield
         finally:
             os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            fcntl.lockf(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -286,10 +286,12 @@ class ArchiveSearcher:
             return self._searcher
         self._checked = now
         live = current_dir(self.index_root)
-        if self._searcher is None or live != self._generation_dir:
+        if (self._searcher is None or live != self._generation_dir
+                or not self._searcher.up_to_date()):
+            # Reopen rather than Searcher.refresh(): whoosh3's refresh reuses the old
+            # reader of every segment whose id did not change, with its old deletions,
+            # so articles deleted or replaced by an incremental run stayed visible.
             self._open(live)
-        elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
         return self._searcher
 
     def _open(self, live: Path | None) -> None:
