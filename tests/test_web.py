@@ -678,3 +678,32 @@ def test_a_filter_alone_lists_its_articles_newest_first(client):
     assert dates == sorted(dates, reverse=True)
     page = client.get("/search?category=nong-nghiep")
     assert "Tìm thấy 7 kết quả" in page.get_data(as_text=True)
+
+
+HOSTILE_QUERIES = [
+    "lúa " * 2500,  # 10,000 characters
+    " ".join(f"từ{i}" for i in range(1000)),  # 1,000 terms
+    "OR AND NOT - -- ( ) \" :",
+    '"lúa gạo',
+    "((((lúa gạo",
+    "(" * 200 + "lúa" + ")" * 200,
+    "*",
+    "a*",
+    "lúa~2 gạo~",
+    "lúa\x00gạo\x07",
+    "title: author: category:",
+    "<script>alert(1)</script>",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE_QUERIES)
+def test_hostile_queries_never_fail_and_are_never_reflected_raw(client, q):
+    page_response = client.get("/search", query_string={"q": q})
+    assert page_response.status_code == 200
+    body = page_response.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in body
+    assert "Traceback" not in body
+    api = client.get("/api/search", query_string={"q": q})
+    assert api.status_code in (200, 400)
+    assert api.is_json and api.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Traceback" not in api.get_data(as_text=True)
