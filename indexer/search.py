@@ -369,7 +369,10 @@ class ArchiveSearcher:
             sortedby=_sort_facet(params.sort), groupedby=groupedby, filter=_filter(params),
             terms=reranked and mode == "relaxed",
         )
-        timed = TimeLimitCollector(collector, timelimit=max(0.05, deadline - time.monotonic()))
+        # No SIGALRM: Whoosh's alarm raises TimeLimit wherever the code happens to be,
+        # even inside a postings read, which then surfaces as a CorruptIndexError.
+        timed = TimeLimitCollector(collector, timelimit=max(0.05, deadline - time.monotonic()),
+                                   use_alarm=False)
         try:
             searcher.search_with_collector(query, timed)
         except TimeLimit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import unicodedata
 
 import pytest
@@ -494,3 +495,13 @@ def test_searcher_picks_up_incremental_commit_and_full_swap(tmp_path):
         assert search(searcher, "nang nong").suggestion == "nắng nóng"
     finally:
         searcher.close()
+
+
+def test_a_search_over_its_time_budget_returns_partial_results_not_an_error(searcher):
+    """The budget is enforced between matches, never by a signal inside a postings read."""
+    hurried = ArchiveSearcher(searcher.index_root, time_limit=0.000001)
+    outcomes = {hurried.search(SearchParams(q=q)).timed_out
+                for q in ("năm", "hoà bình", "dang bo", '"cơ quan"') * 10}
+    assert outcomes <= {True, False}
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None, signal.default_int_handler)
+    hurried.close()
