@@ -6,13 +6,42 @@ phrase order; both walk the long posting lists of common syllables ("và", "củ
 even when one rare word allows only a handful of documents. A left-deep chain sorted by
 posting-list size lets the rarest term drive every skip: on 50,000 articles a 12-word
 headline query went from 365 ms to 15 ms.
+
+Within a posting block, Whoosh's ``skip_to`` steps one posting at a time through three
+method calls each; intersections spend most of their time there. ``_bisecting_skip_to``
+jumps whole blocks by their maximum id and then bisects the block's sorted ids (eval p50 on
+50,000 articles 31 -> 22 ms). It replaces the method on whoosh3's leaf matcher, the one
+codec this project writes, when this module is imported.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from whoosh import matching
-from whoosh.matching import IntersectionMatcher
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import IntersectionMatcher, ReadTooFar
 from whoosh.query import And, Phrase, SpanNear2, Term
+
+
+def _bisecting_skip_to(self: W3LeafMatcher, targetid: int) -> None:
+    if not self.is_active():
+        raise ReadTooFar
+    if self._ids is None:
+        self._read_ids()
+    if targetid <= self._ids[self._i]:
+        return
+    if targetid > self._maxid:
+        while targetid > self._maxid:
+            if self._lastblock:
+                self._atend = True
+                return
+            self._goto(self._nextoffset)
+        self._read_ids()
+    self._i = bisect_left(self._ids, targetid, self._i)
+
+
+W3LeafMatcher.skip_to = _bisecting_skip_to
 
 
 def _chain(matchers: list, sizes: list[int]):
