@@ -39,7 +39,10 @@ from .location import (
 from .lock import reindex_lock
 from .schema import TEXT_FIELDS, TITLE_FIELDS, build_schema
 
-WRITER_MEMORY_MB = 256
+WRITER_MEMORY_MB = 1024
+"""Postings each (sub-)writer sorts in memory before spilling a run to disk. Merging runs
+back is Python-level work, so fewer, larger runs build faster (10,000 articles: 151 s at
+256 MB, 113 s at 2,048 MB, where nothing spilled)."""
 
 
 @dataclass

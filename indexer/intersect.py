@@ -16,12 +16,17 @@ codec this project writes, when this module is imported.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
+from collections.abc import Callable
 
 from whoosh import matching
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import IntersectionMatcher, ReadTooFar
-from whoosh.query import And, Phrase, SpanNear2, Term
+from whoosh.query import And, Or, Phrase, Query, SpanNear2, Term
+from whoosh.query.wrappers import WrappingQuery
+
+from .analysis import SECTION_BREAK, folded_match_form
 
 
 def _bisecting_skip_to(self: W3LeafMatcher, targetid: int) -> None:
@@ -62,6 +67,39 @@ class ChainAnd(And):
         return matching.WrappingMatcher(chain, self.boost) if self.boost != 1.0 else chain
 
 
+DRIVER_SHARE = 0.05
+DRIVER_MIN_DOCS = 1000
+
+
+class DrivenOr(Or):
+    """Any of the subqueries, looking only at documents that hold one of the rarest.
+
+    A plain union of a long query's words visits nearly every article ("bị", "do", "với"
+    are in most of them) to rank a few. Here the rarest subqueries, up to about 5% of the
+    archive in all, drive the union and the others only add to the score. A document
+    missing every driver lacks at least as many query words as there are drivers, so all
+    documents that miss fewer words are still found; only worse ones may be left out.
+    """
+
+    def _matcher(self, subs, searcher, context):
+        reader = searcher.reader()
+        sizes = [q.estimate_size(reader) for q in subs]
+        order = sorted(range(len(subs)), key=sizes.__getitem__)
+        budget = max(DRIVER_MIN_DOCS, DRIVER_SHARE * reader.doc_count_all())
+        cut, total = 1, sizes[order[0]]
+        while cut < len(order) and total + sizes[order[cut]] <= budget:
+            total += sizes[order[cut]]
+            cut += 1
+        if cut == len(subs):
+            return Or(subs, scale=self.scale)._matcher(subs, searcher, context)
+        drivers = Or([subs[i] for i in order[:cut]]).matcher(searcher, context)
+        others = Or([subs[i] for i in order[cut:]]).matcher(searcher, context)
+        matcher = matching.AndMaybeMatcher(drivers, others)
+        if self.scale:
+            matcher = matching.CoordMatcher(matcher, scale=self.scale)
+        return matcher
+
+
 class _RarestFirstSpans(SpanNear2.SpanNear2Matcher):
     """Whoosh's phrase span check, over a rarest-first intersection of the words."""
 
@@ -92,3 +130,84 @@ class ChainPhrase(Phrase):
         span_context = SpanNear2._span_context(context)
         spans = _RarestFirstSpans([t.matcher(searcher, span_context) for t in terms], sizes)
         return matching.WrappingMatcher(spans, boost=self.boost) if self.boost != 1.0 else spans
+
+
+class _Confirmed(matching.WrappingMatcher):
+    """The child's documents that ``accept`` confirms, checked lazily as the child moves so a
+    search's time budget still applies between documents."""
+
+    def __init__(self, child, accept: Callable[[int], bool]):
+        super().__init__(child)
+        self.accept = accept
+        self._settle()
+
+    def _settle(self) -> None:
+        child = self.child
+        while child.is_active() and not self.accept(child.id()):
+            child.next()
+
+    def _replacement(self, newchild):
+        return _Confirmed(newchild, self.accept)
+
+    def copy(self):
+        return _Confirmed(self.child.copy(), self.accept)
+
+    def all_ids(self):
+        return (docnum for docnum in self.child.all_ids() if self.accept(docnum))
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def next(self) -> bool:
+        self.child.next()
+        self._settle()
+        return False
+
+    def skip_to(self, docnum: int) -> None:
+        self.child.skip_to(docnum)
+        self._settle()
+
+
+def phrase_pattern(words: list[str]) -> re.Pattern:
+    """The folded syllables in a row, separated by anything but letters, digits and the
+    title/body break, as positions would have counted them."""
+    gap = rf"(?:[^\w{SECTION_BREAK}]|_)+"
+    return re.compile(r"(?<![^\W_])" + gap.join(map(re.escape, words)) + r"(?![^\W_])")
+
+
+class PairPhrase(WrappingQuery):
+    """An exact phrase of three or more syllables, without positions in the index.
+
+    Documents must hold every adjacent pair of the phrase (``pair`` field, intersected
+    rarest first); their stored text then confirms the pairs are in one run. Pairs are
+    rare where syllables are common, so few documents need the check, and the all-of
+    fields need no positions, which made every intersection slower.
+    """
+
+    def __init__(self, child: Query, words: tuple[str, ...]):
+        super().__init__(child)
+        self.words = tuple(words)
+
+    @classmethod
+    def of(cls, fieldname: str, words: list[str], boost: float = 1.0) -> "PairPhrase":
+        pairs = [f"{a}_{b}" for a, b in zip(words, words[1:])]
+        return cls(ChainAnd([Term(fieldname, p) for p in pairs], boost=boost), tuple(words))
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.child == self.child and other.words == self.words
+
+    def __hash__(self) -> int:
+        return super().__hash__() ^ hash(self.words)
+
+    def _rewrap(self, child: Query) -> "PairPhrase":
+        return PairPhrase(child, self.words)
+
+    def matcher(self, searcher, context=None):
+        pattern = phrase_pattern(list(self.words))
+
+        def accept(docnum: int) -> bool:
+            stored = searcher.stored_fields(docnum)
+            return any(pattern.search(folded_match_form(stored.get(name) or ""))
+                       for name in ("title", "body"))
+
+        return _Confirmed(self.child.matcher(searcher, context), accept)

@@ -17,6 +17,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
+from .schema import build_schema, schema_signature
+
 CURRENT = "current"
 _GEN_RE = re.compile(r"^gen-(\d{6})$")
 
@@ -26,7 +28,7 @@ class IndexMissing(Exception):
 
 
 class IndexIncompatible(IndexMissing):
-    """The index was written by an older vnsearch whose analyzers no longer exist."""
+    """The index was written by a vnsearch with other fields or analyzers."""
 
 
 def current_dir(root: Path) -> Path | None:
@@ -44,12 +46,20 @@ def open_current(root: Path) -> FileIndex:
     if path is None or not whoosh_index.exists_in(str(path)):
         raise IndexMissing(f"no index in {root}: run `vnsearch index` to build it")
     try:
-        return whoosh_index.open_dir(str(path))
+        index = whoosh_index.open_dir(str(path))
     except (AttributeError, ImportError, EOFError, ValueError) as err:
-        raise IndexIncompatible(
-            f"the index in {root} was built by another version of vnsearch and cannot be "
-            f"read ({err}): rebuild it with `vnsearch index --full`"
-        ) from err
+        raise _incompatible(root, str(err)) from err
+    if schema_signature(index.schema) != schema_signature(build_schema()):
+        index.close()
+        raise _incompatible(root, "its fields differ from this version's")
+    return index
+
+
+def _incompatible(root: Path, reason: str) -> IndexIncompatible:
+    return IndexIncompatible(
+        f"the index in {root} was built by another version of vnsearch and cannot be "
+        f"read ({reason}): rebuild it with `vnsearch index --full`"
+    )
 
 
 def generations(root: Path) -> list[Path]:

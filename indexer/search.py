@@ -13,6 +13,7 @@ Returns plain data classes: callers never touch Whoosh objects.
 from __future__ import annotations
 
 import math
+from itertools import islice
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -32,7 +33,7 @@ from .analysis import (
     SECTION_BREAK,
 )
 from .highlight import find_spans, mark, snippet
-from .intersect import ChainAnd, ChainPhrase
+from .intersect import ChainAnd, ChainPhrase, DrivenOr, PairPhrase
 from .location import IndexIncompatible, IndexMissing, current_dir, open_current
 from .query import MAX_QUERY_CHARS, ParsedQuery, Unit, parse
 from .rerank import rerank
@@ -52,6 +53,7 @@ REFRESH_INTERVAL_SECONDS = 1.0
 WEIGHTS = {
     "syl": 1.0,
     "fold": 1.0,
+    "pair": 1.0,
     "word": 1.5,
     "wfold": 1.5,
     "tsyl": 1.0,
@@ -155,15 +157,28 @@ def _weighted(fieldname: str, text: str, weight_key: str | None = None) -> Term:
     return Term(fieldname, text, boost=WEIGHTS[weight_key or fieldname])
 
 
+def _phrase(unit: Unit, fold_field: str) -> Query:
+    """The folded phrase: its syllable pairs, confirmed in the text for longer phrases; for
+    ``title:"..."``, positions in the (short) title."""
+    words = list(unit.folded)
+    if len(words) == 1:
+        return _weighted(fold_field, words[0])
+    if unit.title_only:
+        return ChainPhrase(fold_field, words, boost=WEIGHTS[fold_field])
+    if len(words) == 2:
+        return _weighted("pair", f"{words[0]}_{words[1]}")
+    return PairPhrase.of("pair", words, boost=WEIGHTS["pair"])
+
+
 def _unit_match(unit: Unit, exact: bool) -> Query:
     """The part of the query an article must match for this unit.
 
     Only folded fields keep positions: a phrase typed with marks is the folded phrase
-    plus each of its exact syllables.
+    plus each of its exact syllables, in any order.
     """
     syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
     if unit.phrase:
-        phrase = ChainPhrase(fold_field, list(unit.folded), boost=WEIGHTS[fold_field])
+        phrase = _phrase(unit, fold_field)
         if not exact:
             return phrase
         return ChainAnd([phrase] + [_weighted(syl, k) for k in unit.keys])
@@ -212,7 +227,7 @@ def build_query(parsed: ParsedQuery, mode: str) -> Query:
         for unit in group:
             bonus += _unit_bonus(unit, parsed.accented, exact)
     if mode == "relaxed":
-        required: Query = Or(groups, scale=WEIGHTS["coord"])
+        required: Query = DrivenOr(groups, scale=WEIGHTS["coord"])
     else:
         required = groups[0] if len(groups) == 1 else ChainAnd(groups)
     query: Query = AndMaybe(required, Or(bonus)) if bonus else required
@@ -395,7 +410,8 @@ class ArchiveSearcher:
             }
         start = (params.page - 1) * params.per_page
         if reranked:
-            ranked = rerank(list(found), parsed, relaxed=mode == "relaxed")
+            # With facets every match was collected: re-rank only the best, as without.
+            ranked = rerank(list(islice(found, depth)), parsed, relaxed=mode == "relaxed")
         else:
             ranked = [(hit, hit.score or 0.0) for hit in found]
         hits = []

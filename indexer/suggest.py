@@ -11,6 +11,7 @@ frequent neighbour within one edit.
 from __future__ import annotations
 
 import re
+import string
 from collections import defaultdict
 
 from .analysis import SYLLABLE_RE, folded_match_form, match_form, nfc
@@ -89,6 +90,33 @@ def restore_text(query: str, spans: list[tuple[int, int]], restored: list[str]) 
     return "".join(pieces)
 
 
+_FOLDED_LETTERS = string.ascii_lowercase + string.digits
+
+
+def one_edit_away(key: str) -> set[str]:
+    """Every string one deletion, insertion, substitution or swap of neighbours from
+    ``key``, over the letters folded syllables are made of.
+
+    Looking these few hundred strings up is milliseconds; Whoosh's ``terms_within``
+    computes an edit distance to every term of the lexicon, about a second per syllable
+    on 10,000 articles.
+    """
+    found = set()
+    for i in range(len(key) + 1):
+        head, tail = key[:i], key[i:]
+        if tail:
+            found.add(head + tail[1:])
+        if len(tail) > 1:
+            found.add(head + tail[1] + tail[0] + tail[2:])
+        for letter in _FOLDED_LETTERS:
+            found.add(head + letter + tail)
+            if tail:
+                found.add(head + letter + tail[1:])
+    found.discard(key)
+    found.discard("")
+    return found
+
+
 def correct_typos(reader, folded_keys: list[str]) -> list[str]:
     """Replace folded syllables absent from the archive by their most frequent near neighbour."""
     fixed = []
@@ -96,9 +124,6 @@ def correct_typos(reader, folded_keys: list[str]) -> list[str]:
         if key.isdigit() or reader.doc_frequency("fold", key):
             fixed.append(key)
             continue
-        candidates = [
-            (reader.doc_frequency("fold", c), c)
-            for c in reader.terms_within("fold", key, 1)
-        ]
+        candidates = [(n, c) for c in one_edit_away(key) if (n := reader.doc_frequency("fold", c))]
         fixed.append(max(candidates)[1] if candidates else key)
     return fixed

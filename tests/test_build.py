@@ -10,10 +10,21 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
 from helpers import PYTHON, REPO, SEED_ID, bump_mtime, copy_seed, write_article
 from indexer.build import BuildReport, build, verify
-from indexer.location import CURRENT, IndexMissing, current_dir, generations, open_current
+from indexer.location import (
+    CURRENT,
+    IndexIncompatible,
+    IndexMissing,
+    current_dir,
+    generations,
+    new_generation,
+    open_current,
+    publish,
+)
+from indexer.schema import build_schema
 from indexer.lock import IndexBusy, reindex_lock
 from indexer.search import ArchiveSearcher, SearchParams
 
@@ -86,6 +97,22 @@ def test_missing_index_is_reported(index_root):
         open_current(index_root)
     with pytest.raises(IndexMissing):
         ArchiveSearcher(index_root).search(SearchParams(q="bão"))
+
+
+def test_index_with_other_fields_is_refused_then_rebuilt(archive, index_root):
+    # an index written before a field was added: opening it must not silently miss matches
+    old_schema = build_schema()
+    old_schema.remove("pair")
+    generation = new_generation(index_root)
+    whoosh_index.create_in(str(generation), old_schema).close()
+    publish(index_root, generation)
+    with pytest.raises(IndexIncompatible, match="vnsearch index --full"):
+        open_current(index_root)
+    with pytest.raises(IndexIncompatible):
+        ArchiveSearcher(index_root).search(SearchParams(q="giá vàng"))
+    report = build(archive, index_root, jobs=1)
+    assert report.full and report.documents == 3
+    assert ArchiveSearcher(index_root).search(SearchParams(q='"giá vàng tăng"')).total == 1
 
 
 def test_incremental_add_edit_touch_rename_delete(archive, index_root):

@@ -7,9 +7,9 @@ import random
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.query import Term
+from whoosh.query import Or, Term
 
-from indexer.intersect import ChainAnd
+from indexer.intersect import ChainAnd, DrivenOr
 
 DOCS = 1000
 WORDS = {"moi": 1, "ba": 3, "bay": 7, "hiem": 331}
@@ -67,3 +67,30 @@ def test_chained_intersection_equals_the_set_intersection(searcher, words):
         ids.append(found.id())
         found.next()
     assert ids == sorted(expected)
+
+
+def collect(matcher) -> dict[int, float]:
+    scores = {}
+    while matcher.is_active():
+        scores[matcher.id()] = matcher.score()
+        matcher.next()
+    return scores
+
+
+def test_driven_union_keeps_every_document_missing_fewer_words(searcher):
+    words = ["moi", "ba", "bay", "hiem"]
+    terms = [Term("text", w) for w in words]
+    driven = collect(DrivenOr(terms).matcher(searcher))
+    union = collect(Or(terms).matcher(searcher))
+    # budget 1,000 documents: "hiem", "bay" and "ba" (481 in all) drive, "moi" (1,000) only scores
+    assert set(driven) == set(docs_with("ba")) | set(docs_with("bay")) | set(docs_with("hiem"))
+    coverage = {n: sum(n % WORDS[w] == 0 for w in words) for n in range(DOCS)}
+    assert {n for n, c in coverage.items() if c >= 2} <= set(driven)
+    for docnum, score in driven.items():
+        assert score == pytest.approx(union[docnum])
+
+
+def test_driven_union_of_few_documents_is_the_plain_union(searcher):
+    terms = [Term("text", w) for w in ("bay", "hiem")]
+    assert collect(DrivenOr(terms).matcher(searcher)) == pytest.approx(
+        collect(Or(terms).matcher(searcher)))

@@ -7,9 +7,13 @@ import signal
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.support.levenshtein import damerau_levenshtein
 
 from helpers import SEED_ID, SEED_TITLE, wait_for_refresh, write_article, write_small_archive
 from indexer.build import build
+from indexer.suggest import one_edit_away
 from indexer.search import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -215,6 +219,28 @@ def test_phrase_does_not_span_title_and_body(searcher):
     assert search(searcher, '"suất bản"').total == 0
 
 
+def test_long_phrase_needs_its_syllables_consecutive(tmp_path):
+    # every adjacent pair of "an ninh quốc phòng" occurs in SCATTERED, never in a row
+    archive = tmp_path / "archive"
+    write_article(archive, "a/lien-tuc.txt", "Hội nghị", "Bàn về an ninh quốc phòng năm nay.")
+    write_article(archive, "a/roi-rac.txt", "Tin vắn",
+                  "Giữ an ninh quốc gia. Bộ quốc phòng họp về an ninh và quốc phòng.")
+    build(archive, tmp_path / "index", jobs=1)
+    s = ArchiveSearcher(tmp_path / "index")
+    try:
+        for q in ('"an ninh quốc phòng"', '"an ninh quoc phong"', '"AN NINH QUỐC PHÒNG"'):
+            assert hit_ids(search(s, q)) == ["a/lien-tuc.txt"], q
+        assert set(hit_ids(search(s, "an ninh quốc phòng"))) == {"a/lien-tuc.txt",
+                                                                   "a/roi-rac.txt"}
+        assert hit_ids(search(s, '"ninh quốc phòng năm"')) == ["a/lien-tuc.txt"]
+        assert search(s, '"an ninh phòng"').total == 0
+        # punctuation between syllables does not break a phrase; the title/body gap does
+        assert hit_ids(search(s, '"quoc gia bo quoc"')) == ["a/roi-rac.txt"]
+        assert search(s, '"hội nghị bàn"').total == 0
+    finally:
+        s.close()
+
+
 def test_exclusion(searcher):
     assert hit_ids(search(searcher, 'môi trường -"đại dương"')) == [TRUONG_HOC]
     assert hit_ids(search(searcher, "môi trường -biển")) == [TRUONG_HOC]
@@ -393,6 +419,12 @@ def test_typo_with_zero_results_gets_a_correction(searcher):
     results = search(searcher, "ngânn")
     assert results.total == 0
     assert results.suggestion == "ngân"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("abn1", max_size=5), st.text("abn1", max_size=6))
+def test_one_edit_away_is_exactly_distance_one(key, other):
+    assert (other in one_edit_away(key)) == (damerau_levenshtein(key, other) == 1 and other != "")
 
 
 def test_typo_in_one_word_gets_a_correction(searcher):
