@@ -146,16 +146,6 @@ def served(searcher) -> tuple[int, set[str], int]:
     return documents, ids, hits
 
 
-def lock_is_free(index: Path) -> bool:
-    from indexer.lock import IndexBusy, reindex_lock
-
-    try:
-        with reindex_lock(index):
-            return True
-    except IndexBusy:
-        return False
-
-
 # =========================================================================== processes
 
 
@@ -231,6 +221,7 @@ class KillStats:
 
 def soak_kills(args: argparse.Namespace) -> int:
     from indexer.build import verify
+    from indexer.lock import lock_is_free
     from indexer.search import ArchiveSearcher
 
     shutil.rmtree(WORK, ignore_errors=True)

@@ -48,6 +48,15 @@ def reindex_lock(root: Path) -> Iterator[None]:
             _held_here.discard(key)
 
 
+def lock_is_free(root: Path) -> bool:
+    """Whether a reindex could start now: after a crash, proof that no stale lock remains."""
+    try:
+        with reindex_lock(root):
+            return True
+    except IndexBusy:
+        return False
+
+
 @contextmanager
 def _locked_file(root: Path) -> Iterator[None]:
     fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)

@@ -30,7 +30,7 @@ import pytest
 from helpers import REPO, VNSEARCH
 from indexer.build import verify
 from indexer.location import current_dir, open_current
-from indexer.lock import IndexBusy, reindex_lock
+from indexer.lock import lock_is_free
 from indexer.search import ArchiveSearcher, SearchParams
 
 pytestmark = pytest.mark.skipif(not VNSEARCH.exists(), reason=f"{VNSEARCH} is not installed")
@@ -181,14 +181,6 @@ def serve_check(index: Path, query: str = COMMON_QUERY) -> tuple[int, set[str], 
         return documents, ids, total
     finally:
         searcher.close()
-
-
-def lock_is_free(index: Path) -> bool:
-    try:
-        with reindex_lock(index):
-            return True
-    except IndexBusy:
-        return False
 
 
 # =========================================================================== 1. kill -9
