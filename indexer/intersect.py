@@ -1,4 +1,8 @@
-"""All-of and phrase queries that intersect posting lists rarest first.
+"""Matching that keeps Whoosh off the long posting lists of common syllables.
+
+All-of and phrase queries intersect rarest first (``ChainAnd``, ``ChainPhrase``), long
+phrases intersect syllable pairs (``PairPhrase``) and any-of queries let their rarest words
+drive (``DrivenOr``).
 
 Whoosh's ``And`` pairs its sub-matchers into a size-weighted tree that intersects the two
 most common terms with each other first, and its phrase matcher intersects the words in
