@@ -12,7 +12,9 @@ Text is escaped first and ``<mark>`` inserted around escaped pieces, never the r
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
 
 from markupsafe import Markup, escape
 
@@ -74,13 +76,15 @@ def snippet(
     """
     if not text:
         return Markup(""), ""
-    best_start, best_weight = 0, -1
-    for i, (start, _) in enumerate(spans):
-        weight = sum((e - s) ** 2 for s, e in spans[i:] if s < start + width)
+    starts, ends = [s for s, _ in spans], [e for _, e in spans]
+    total = list(accumulate(((e - s) ** 2 for s, e in spans), initial=0))
+    best, best_weight = (0, _word_boundary_after(text, min(len(text), width))), -1
+    for start in starts:
+        lo, hi = _window(text, start, width)
+        weight = total[bisect_right(ends, hi)] - total[bisect_left(starts, lo)]
         if weight > best_weight:
-            best_start, best_weight = start, weight
-    lo = _word_boundary_before(text, max(0, best_start - width // 5))
-    hi = _word_boundary_after(text, min(len(text), lo + width))
+            best, best_weight = (lo, hi), weight
+    lo, hi = best
     inner = [(max(s, lo) - lo, min(e, hi) - lo) for s, e in spans if e > lo and s < hi]
     piece = text[lo:hi].replace("\n\n", " ¶ ").replace("\n", " ")
     prefix = "… " if lo > 0 else ""
@@ -88,6 +92,13 @@ def snippet(
     inner = _shift(text[lo:hi], inner)
     html = Markup(prefix) + mark(piece, inner) + Markup(suffix)
     return html, prefix + piece + suffix
+
+
+def _window(text: str, start: int, width: int) -> tuple[int, int]:
+    """The displayed piece for a window whose first mark starts at ``start``: a fifth of
+    the width of context before it, cut at word boundaries."""
+    lo = _word_boundary_before(text, max(0, start - width // 5))
+    return lo, _word_boundary_after(text, min(len(text), lo + width))
 
 
 def _shift(original: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

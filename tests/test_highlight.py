@@ -170,6 +170,15 @@ def test_snippet_picks_the_window_with_most_matches():
     assert marks(html_out) == ["đê đê đê"]
 
 
+def test_snippet_shows_every_mark_its_window_was_chosen_for():
+    # a single "có" early, the phrase about 220 characters later: the window picked for
+    # holding both must also display both
+    text = ("mở đầu " * 60) + "có" + (" ở giữa" * 31) + " không có đất sản xuất." + (" hết" * 80)
+    spans = find_spans(text, ["không", "có", "đất", "sản", "xuất"], True)
+    html_out, _ = snippet(text, spans)
+    assert "không có đất sản xuất" in marks(html_out)
+
+
 def test_snippet_of_a_short_text_is_the_whole_text():
     text = "Giá vàng & đô la tăng"
     spans = find_spans(text, ["vàng"], True)
