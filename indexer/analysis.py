@@ -293,6 +293,11 @@ class CompoundTokenizer(_VietnameseTokenizer):
                     yield span.start, span.end, "_".join(keys)
 
 
+def pair_term(first: str, second: str) -> str:
+    """How two adjacent syllables are indexed in the ``pair`` field and looked up there."""
+    return f"{first}_{second}"
+
+
 class PairTokenizer(_VietnameseTokenizer):
     """Every two adjacent syllables, joined by "_" ("khong_co"), at the first one's position.
 
@@ -305,7 +310,7 @@ class PairTokenizer(_VietnameseTokenizer):
         previous = None
         for match in SYLLABLE_RE.finditer(form):
             if previous is not None:
-                yield previous.start(), match.end(), previous.group() + "_" + match.group()
+                yield previous.start(), match.end(), pair_term(previous.group(), match.group())
             previous = match
 
 

@@ -30,7 +30,7 @@ from whoosh.matching import IntersectionMatcher, ReadTooFar
 from whoosh.query import And, Or, Phrase, Query, SpanNear2, Term
 from whoosh.query.wrappers import WrappingQuery
 
-from .analysis import SECTION_BREAK, folded_match_form
+from .analysis import SECTION_BREAK, folded_match_form, pair_term
 
 
 def _bisecting_skip_to(self: W3LeafMatcher, targetid: int) -> None:
@@ -194,7 +194,7 @@ class PairPhrase(WrappingQuery):
 
     @classmethod
     def of(cls, fieldname: str, words: list[str], boost: float = 1.0) -> "PairPhrase":
-        pairs = [f"{a}_{b}" for a, b in zip(words, words[1:])]
+        pairs = [pair_term(a, b) for a, b in zip(words, words[1:])]
         return cls(ChainAnd([Term(fieldname, p) for p in pairs], boost=boost), tuple(words))
 
     def __eq__(self, other) -> bool:

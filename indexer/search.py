@@ -30,6 +30,7 @@ from .analysis import (
     has_diacritics,
     match_form,
     ngrams,
+    pair_term,
     SECTION_BREAK,
 )
 from .highlight import find_spans, mark, snippet
@@ -166,15 +167,15 @@ def _phrase(unit: Unit, fold_field: str) -> Query:
     if unit.title_only:
         return ChainPhrase(fold_field, words, boost=WEIGHTS[fold_field])
     if len(words) == 2:
-        return _weighted("pair", f"{words[0]}_{words[1]}")
+        return _weighted("pair", pair_term(*words))
     return PairPhrase.of("pair", words, boost=WEIGHTS["pair"])
 
 
 def _unit_match(unit: Unit, exact: bool) -> Query:
     """The part of the query an article must match for this unit.
 
-    Only folded fields keep positions: a phrase typed with marks is the folded phrase
-    plus each of its exact syllables, in any order.
+    Phrases are matched on folded pairs (or folded title positions) only: a phrase typed
+    with marks is the folded phrase plus each of its exact syllables, in any order.
     """
     syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
     if unit.phrase:

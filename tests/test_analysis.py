@@ -14,6 +14,7 @@ from indexer.analysis import (
     SECTION_BREAK,
     CompoundTokenizer,
     FoldFilter,
+    PairTokenizer,
     SyllableTokenizer,
     fold,
     folded_match_form,
@@ -245,6 +246,14 @@ def test_analyzers_give_syllables_folded_and_compounds():
     assert _terms(FOLDED_COMPOUNDS, SEED_TITLE) == [fold(c) for c in compounds]
     # single-syllable words are never compounds
     assert all("_" in c for c in compounds)
+
+
+def test_pairs_are_adjacent_folded_syllables_within_a_section():
+    pairs = PairTokenizer() | FoldFilter()
+    text = "Khối các, Cơ quan" + SECTION_BREAK + "Trung ương"
+    assert _terms(pairs, text) == ["khoi_cac", "cac_co", "co_quan", "trung_uong"]
+    positions = [t.pos for t in pairs(text, positions=True)]
+    assert positions[:3] == [0, 1, 2] and positions[3] > 4  # no pair across title and body
 
 
 def test_analyzers_normalize_tone_style_in_every_form():
