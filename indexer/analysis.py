@@ -293,6 +293,13 @@ class CompoundTokenizer(_VietnameseTokenizer):
                     yield span.start, span.end, "_".join(keys)
 
 
+def phrase_pattern(folded_words: list[str] | tuple[str, ...]) -> re.Pattern:
+    """The folded syllables in a row in folded text, separated by anything but letters,
+    digits and the title/body break, as the ``pair`` field counts adjacency."""
+    gap = rf"(?:[^\w{SECTION_BREAK}]|_)+"
+    return re.compile(r"(?<![^\W_])" + gap.join(map(re.escape, folded_words)) + r"(?![^\W_])")
+
+
 def pair_term(first: str, second: str) -> str:
     """How two adjacent syllables are indexed in the ``pair`` field and looked up there."""
     return f"{first}_{second}"

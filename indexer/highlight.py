@@ -18,7 +18,7 @@ from itertools import accumulate
 
 from markupsafe import Markup, escape
 
-from .analysis import fold, folded_match_form, match_form
+from .analysis import fold, folded_match_form, match_form, phrase_pattern
 
 _JOINABLE = re.compile(r"[ \t\u00a0]+")
 
@@ -32,8 +32,10 @@ def _pattern(keys: Iterable[str]) -> re.Pattern[str] | None:
     )
 
 
-def find_spans(text: str, keys: list[str], accented: bool) -> list[tuple[int, int]]:
-    """Spans of ``text`` matching ``keys``, exact spelling first when the user typed marks."""
+def find_spans(text: str, keys: list[str], accented: bool,
+               phrases: Iterable[tuple[str, ...]] = ()) -> list[tuple[int, int]]:
+    """Spans of ``text`` matching ``keys``, exact spelling first when the user typed marks,
+    and where the folded ``phrases`` occur whole."""
     spans: list[tuple[int, int]] = []
     if accented:
         pattern = _pattern(keys)
@@ -43,7 +45,23 @@ def find_spans(text: str, keys: list[str], accented: bool) -> list[tuple[int, in
         pattern = _pattern(fold(k) for k in keys)
         if pattern:
             spans = [m.span() for m in pattern.finditer(folded_match_form(text))]
+    phrases = list(phrases)
+    if phrases:
+        folded = folded_match_form(text)
+        for words in phrases:
+            spans += [m.span() for m in phrase_pattern(words).finditer(folded)]
+        spans = _union(sorted(spans))
     return _merge(text, spans)
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and start < joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -20,7 +20,6 @@ codec this project writes, when this module is imported.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Callable
 
@@ -30,7 +29,7 @@ from whoosh.matching import IntersectionMatcher, ReadTooFar
 from whoosh.query import And, Or, Phrase, Query, SpanNear2, Term
 from whoosh.query.wrappers import WrappingQuery
 
-from .analysis import SECTION_BREAK, folded_match_form, pair_term
+from .analysis import folded_match_form, pair_term, phrase_pattern
 
 
 def _bisecting_skip_to(self: W3LeafMatcher, targetid: int) -> None:
@@ -170,13 +169,6 @@ class _Confirmed(matching.WrappingMatcher):
     def skip_to(self, docnum: int) -> None:
         self.child.skip_to(docnum)
         self._settle()
-
-
-def phrase_pattern(words: list[str]) -> re.Pattern:
-    """The folded syllables in a row, separated by anything but letters, digits and the
-    title/body break, as positions would have counted them."""
-    gap = rf"(?:[^\w{SECTION_BREAK}]|_)+"
-    return re.compile(r"(?<![^\W_])" + gap.join(map(re.escape, words)) + r"(?![^\W_])")
 
 
 class PairPhrase(WrappingQuery):

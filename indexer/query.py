@@ -57,8 +57,16 @@ class ParsedQuery:
         return [unit for group in self.required for unit in group]
 
     def display_keys(self) -> list[str]:
-        """Every positive syllable, in order: what highlighting looks for."""
+        """Every positive syllable, in order."""
         return [k for unit in self.all_units() for k in unit.keys]
+
+    def highlight_terms(self) -> tuple[list[str], list[tuple[str, ...]]]:
+        """What highlighting looks for: syllables to mark wherever they are, and phrases
+        (folded) whose syllables are marked only where they stand together."""
+        words = [k for unit in self.all_units() if len(unit.keys) < 2 or not unit.phrase
+                 for k in unit.keys]
+        phrases = [unit.folded for unit in self.all_units() if unit.phrase and len(unit.keys) > 1]
+        return words, phrases
 
 
 def parse(text: str) -> ParsedQuery:

@@ -417,14 +417,14 @@ class ArchiveSearcher:
             ranked = [(hit, hit.score or 0.0) for hit in found]
         hits = []
         texts = [text for hit, _ in ranked[:SUGGEST_FROM] for text in _title_and_body(hit)]
-        keys = parsed.display_keys()
+        keys, phrases = parsed.highlight_terms()
         for rank, (hit, score) in enumerate(ranked[start:limit], start=start + 1):
             stored = hit.fields()
             title = stored.get("title", "")
             body = stored.get("body", "")
             if snippets:
-                html, text = snippet(body, find_spans(body, keys, parsed.accented))
-                title_html = mark(title, find_spans(title, keys, parsed.accented))
+                html, text = snippet(body, find_spans(body, keys, parsed.accented, phrases))
+                title_html = mark(title, find_spans(title, keys, parsed.accented, phrases))
             else:
                 html, text, title_html = Markup(""), "", Markup("")
             hits.append(Hit(
@@ -470,7 +470,7 @@ class ArchiveSearcher:
     # -- articles --------------------------------------------------------------------------
     def article(self, article_id: str, q: str = "", related: int = 5) -> ArticleView | None:
         parsed = parse(q)
-        keys = parsed.display_keys()
+        keys, phrases = parsed.highlight_terms()
         with self._lock:
             searcher = self._fresh()
             docnum = searcher.document_number(id=article_id)
@@ -483,8 +483,9 @@ class ArchiveSearcher:
         return ArticleView(
             id=article_id,
             title=title,
-            title_html=mark(title, find_spans(title, keys, parsed.accented)),
-            paragraphs_html=[mark(p, find_spans(p, keys, parsed.accented)) for p in paragraphs],
+            title_html=mark(title, find_spans(title, keys, parsed.accented, phrases)),
+            paragraphs_html=[mark(p, find_spans(p, keys, parsed.accented, phrases))
+                             for p in paragraphs],
             body=body,
             date=stored.get("date"),
             author=stored.get("author"),

@@ -179,6 +179,14 @@ def test_snippet_shows_every_mark_its_window_was_chosen_for():
     assert "không có đất sản xuất" in marks(html_out)
 
 
+def test_phrase_is_marked_only_where_its_words_stand_together():
+    text = "Không biết có ai không. Hộ nghèo ở đây không có, đất sản xuất thì có."
+    parsed = parse('"khong co dat san xuat" nghèo')
+    keys, phrases = parsed.highlight_terms()
+    spans = find_spans(text, keys, parsed.accented, phrases)
+    assert marks(mark(text, spans)) == ["nghèo", "không có, đất sản xuất"]
+
+
 def test_snippet_of_a_short_text_is_the_whole_text():
     text = "Giá vàng & đô la tăng"
     spans = find_spans(text, ["vàng"], True)
