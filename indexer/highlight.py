@@ -37,6 +37,7 @@ def find_spans(text: str, keys: list[str], accented: bool,
     """Spans of ``text`` matching ``keys``, exact spelling first when the user typed marks,
     and where the folded ``phrases`` occur whole."""
     spans: list[tuple[int, int]] = []
+    folded = ""
     if accented:
         pattern = _pattern(keys)
         if pattern:
@@ -44,10 +45,11 @@ def find_spans(text: str, keys: list[str], accented: bool,
     if not spans:
         pattern = _pattern(fold(k) for k in keys)
         if pattern:
-            spans = [m.span() for m in pattern.finditer(folded_match_form(text))]
+            folded = folded_match_form(text)
+            spans = [m.span() for m in pattern.finditer(folded)]
     phrases = list(phrases)
     if phrases:
-        folded = folded_match_form(text)
+        folded = folded or folded_match_form(text)
         for words in phrases:
             spans += [m.span() for m in phrase_pattern(words).finditer(folded)]
         spans = _union(sorted(spans))

@@ -199,7 +199,7 @@ class PairPhrase(WrappingQuery):
         return PairPhrase(child, self.words)
 
     def matcher(self, searcher, context=None):
-        pattern = phrase_pattern(list(self.words))
+        pattern = phrase_pattern(self.words)
 
         def accept(docnum: int) -> bool:
             stored = searcher.stored_fields(docnum)

@@ -13,10 +13,10 @@ Returns plain data classes: callers never touch Whoosh objects.
 from __future__ import annotations
 
 import math
-from itertools import islice
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 
 from markupsafe import Markup
