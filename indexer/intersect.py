@@ -60,14 +60,97 @@ def _chain(matchers: list, sizes: list[int]):
     return chain
 
 
+class AllOfMatcher(matching.Matcher):
+    """The documents every child matches, found by one loop over the children.
+
+    A chain of Whoosh's two-way ``IntersectionMatcher`` re-checks every level's
+    ``is_active`` on each step: on 79,147 articles, 4 million such calls for 27,000 matches
+    of 60 headline queries typed without marks. Here the rarest child proposes a document,
+    the others skip to it, and any that overshoots proposes the next one.
+    """
+
+    def __init__(self, children: list):
+        self._children = children
+        self._id = -1
+        self._active = all(m.is_active() for m in children)
+        if self._active:
+            self._settle(children[0].id())
+
+    def _settle(self, target: int) -> None:
+        children = self._children
+        agreed = 0
+        while agreed < len(children):
+            agreed = 0
+            for m in children:
+                if m.id() < target:
+                    m.skip_to(target)
+                    if not m.is_active():
+                        self._active = False
+                        return
+                if m.id() > target:
+                    target = m.id()
+                    break
+                agreed += 1
+        self._id = target
+
+    def is_active(self) -> bool:
+        return self._active
+
+    def id(self) -> int:
+        return self._id
+
+    def children(self) -> list:
+        return self._children
+
+    def copy(self) -> "AllOfMatcher":
+        return AllOfMatcher([m.copy() for m in self._children])
+
+    def reset(self) -> None:
+        for m in self._children:
+            m.reset()
+        self._active = all(m.is_active() for m in self._children)
+        if self._active:
+            self._settle(self._children[0].id())
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return sum(m.max_quality() for m in self._children)
+
+    def next(self) -> None:
+        if not self._active:
+            raise ReadTooFar
+        first = self._children[0]
+        first.next()
+        if not first.is_active():
+            self._active = False
+            return
+        self._settle(first.id())
+
+    def skip_to(self, docnum: int) -> None:
+        if not self._active:
+            raise ReadTooFar
+        if docnum > self._id:
+            self._settle(docnum)
+
+    def weight(self) -> float:
+        return sum(m.weight() for m in self._children)
+
+    def score(self) -> float:
+        return sum(m.score() for m in self._children)
+
+
 class ChainAnd(And):
     """Matches documents that match all subqueries, intersected rarest first."""
 
     def _matcher(self, subs, searcher, context):
         reader = searcher.reader()
-        matchers = [q.matcher(searcher, context) for q in subs]
-        chain = _chain(matchers, [q.estimate_size(reader) for q in subs])
-        return matching.WrappingMatcher(chain, self.boost) if self.boost != 1.0 else chain
+        sizes = [q.estimate_size(reader) for q in subs]
+        order = sorted(range(len(subs)), key=sizes.__getitem__)
+        matchers = [subs[i].matcher(searcher, context) for i in order]
+        allof = AllOfMatcher(matchers)
+        return matching.WrappingMatcher(allof, self.boost) if self.boost != 1.0 else allof
 
 
 DRIVER_SHARE = 0.05

@@ -7,13 +7,14 @@ import random
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.query import Or, Term
+from whoosh.query import And, Or, Term
 
 from indexer.intersect import ChainAnd, DrivenOr
 
 DOCS = 1000
-WORDS = {"moi": 1, "ba": 3, "bay": 7, "hiem": 331}
-"""Word -> every how many documents it occurs in; "moi" spans several posting blocks."""
+WORDS = {"moi": (1, 0), "ba": (3, 0), "bay": (7, 0), "hiem": (331, 0), "lech": (5, 2)}
+"""Word -> (k, r): it occurs in documents n with n % k == r; "moi" spans several posting
+blocks, and "lech" does not start where the others do."""
 
 
 @pytest.fixture(scope="module")
@@ -22,13 +23,14 @@ def searcher(tmp_path_factory):
     ix = whoosh_index.create_in(str(folder), Schema(id=ID(stored=True), text=TEXT()))
     with ix.writer() as writer:
         for n in range(DOCS):
-            writer.add_document(id=str(n), text=" ".join(w for w, k in WORDS.items() if n % k == 0))
+            writer.add_document(id=str(n), text=" ".join(w for w in WORDS if n in docs_with(w)))
     with ix.searcher() as s:
         yield s
 
 
 def docs_with(word: str) -> list[int]:
-    return [n for n in range(DOCS) if n % WORDS[word] == 0]
+    k, r = WORDS[word]
+    return [n for n in range(DOCS) if n % k == r]
 
 
 @pytest.mark.parametrize("word", sorted(WORDS))
@@ -56,25 +58,55 @@ def test_successive_skips_walk_the_postings_in_order(searcher):
     assert not matcher.is_active()
 
 
-@pytest.mark.parametrize("words", [("moi", "ba"), ("ba", "bay"), ("moi", "ba", "bay", "hiem")])
-def test_chained_intersection_equals_the_set_intersection(searcher, words):
-    expected = set(range(DOCS))
-    for word in words:
-        expected &= set(docs_with(word))
-    found = ChainAnd([Term("text", w) for w in words]).matcher(searcher)
-    ids = []
-    while found.is_active():
-        ids.append(found.id())
-        found.next()
-    assert ids == sorted(expected)
-
-
 def collect(matcher) -> dict[int, float]:
     scores = {}
     while matcher.is_active():
         scores[matcher.id()] = matcher.score()
         matcher.next()
     return scores
+
+
+INTERSECTIONS = [("moi", "ba"), ("ba", "bay"), ("moi", "ba", "bay", "hiem"), ("ba", "lech"),
+                 ("lech", "bay", "moi"), ("hiem", "lech")]
+
+
+def docs_with_all(words) -> list[int]:
+    expected = set(range(DOCS))
+    for word in words:
+        expected &= set(docs_with(word))
+    return sorted(expected)
+
+
+@pytest.mark.parametrize("words", INTERSECTIONS)
+def test_chained_intersection_equals_the_set_intersection(searcher, words):
+    found = ChainAnd([Term("text", w) for w in words]).matcher(searcher)
+    ids = []
+    while found.is_active():
+        ids.append(found.id())
+        found.next()
+    assert ids == docs_with_all(words)
+
+
+@pytest.mark.parametrize("words", INTERSECTIONS)
+def test_chained_intersection_skips_to_the_first_common_document(searcher, words):
+    expected = docs_with_all(words)
+    for target in [0, 1, 128, 499, 500, DOCS - 1, DOCS] + random.Random(1).sample(range(DOCS), 30):
+        found = ChainAnd([Term("text", w) for w in words]).matcher(searcher)
+        following = [d for d in expected if d >= target]
+        if found.is_active():
+            found.skip_to(target)
+        if following:
+            assert found.is_active() and found.id() == following[0], target
+        else:
+            assert not found.is_active(), target
+
+
+@pytest.mark.parametrize("words", INTERSECTIONS)
+def test_chained_intersection_scores_as_whoosh_and(searcher, words):
+    ours = collect(ChainAnd([Term("text", w) for w in words]).matcher(searcher))
+    whoosh = collect(And([Term("text", w) for w in words]).matcher(searcher))
+    assert ours.keys() == whoosh.keys()
+    assert all(ours[d] == pytest.approx(whoosh[d]) for d in ours)
 
 
 def test_driven_union_keeps_every_document_missing_fewer_words(searcher):
@@ -84,7 +116,7 @@ def test_driven_union_keeps_every_document_missing_fewer_words(searcher):
     union = collect(Or(terms).matcher(searcher))
     # budget 1,000 documents: "hiem", "bay" and "ba" (481 in all) drive, "moi" (1,000) only scores
     assert set(driven) == set(docs_with("ba")) | set(docs_with("bay")) | set(docs_with("hiem"))
-    coverage = {n: sum(n % WORDS[w] == 0 for w in words) for n in range(DOCS)}
+    coverage = {n: sum(n in docs_with(w) for w in words) for n in range(DOCS)}
     assert {n for n, c in coverage.items() if c >= 2} <= set(driven)
     for docnum, score in driven.items():
         assert score == pytest.approx(union[docnum])
