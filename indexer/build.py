@@ -45,6 +45,15 @@ back is Python-level work, so fewer, larger runs build faster (10,000 articles: 
 256 MB, 113 s at 2,048 MB, where nothing spilled)."""
 
 
+class IndexWriteFailed(Exception):
+    """Articles handed to the writer are missing from what it committed.
+
+    Whoosh's multiprocessing writer ignores a sub-writer that died (killed for memory, a
+    crash) and commits the others' segments, so without this check a run would report
+    success and publish an index without a share of the archive.
+    """
+
+
 @dataclass
 class BuildReport:
     full: bool = False
@@ -223,6 +232,11 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report) -> None
     except BaseException:
         _abandon(writer)
         raise
+    lost = len(written) - ix.doc_count()
+    if lost:
+        raise IndexWriteFailed(
+            f"{lost} of {len(written)} articles were lost by a writer process (killed, or out "
+            f"of memory); nothing was published and the previous index is unchanged")
     report.added = sorted(written)
     report.documents = ix.doc_count()
     publish(index_root, generation)
@@ -305,8 +319,15 @@ def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) 
     except BaseException:
         _abandon(writer)
         raise
+    live = open_current(index_root)
+    lost = written - set(_indexed_states(live))
+    if lost:
+        raise IndexWriteFailed(
+            f"{len(lost)} of {len(written)} new or changed articles were lost by a writer "
+            f"process (killed, or out of memory), e.g. {min(lost)}; the rest were indexed. "
+            f"Run the index command again to add them.")
     _classify(report, written, indexed, gone, on_disk)
-    report.documents = open_current(index_root).doc_count()
+    report.documents = live.doc_count()
 
 
 def _classify(report, written, indexed, gone, on_disk) -> None:

@@ -59,7 +59,7 @@ def main() -> None:
 def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_file_mb: float,
           verbose: bool, verify: bool) -> None:
     """Bring the index up to date with the archive (incremental unless --full)."""
-    from .build import build
+    from .build import IndexWriteFailed, build
     from .lock import IndexBusy
 
     _archive_must_exist(archive)
@@ -69,7 +69,7 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
         report = build(archive, index_root, full=full, jobs=jobs,
                        max_bytes=int(max_file_mb * 1024 * 1024),
                        progress=_progress_bar if sys.stdout.isatty() else None)
-    except IndexBusy as err:
+    except (IndexBusy, IndexWriteFailed) as err:
         _fail(str(err))
     except OSError as err:
         _fail(f"could not write the index in {index_root}: {err.strerror or err} "

@@ -280,6 +280,48 @@ def test_kill_9_of_the_main_process_only_does_not_block_the_next_run(tmp_path):
                   f"{left} still hold the lock")
 
 
+def run_killing_one_sub_writer(archive: Path, index: Path, *args: str) -> tuple[int, str]:
+    """`vnsearch index` with one of its two sub-writers SIGKILLed as soon as it exists, as
+    the kernel's out-of-memory killer would pick it."""
+    proc = start_index(archive, index, *args)
+    try:
+        deadline = time.monotonic() + 60
+        while len(children := [p for p in group_alive(proc.pid) if p != proc.pid]) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "no sub-writers started"
+            time.sleep(0.01)
+        os.kill(children[0], signal.SIGKILL)
+        out, err = proc.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        kill_group(proc)
+    return proc.returncode, out + err
+
+
+def test_full_build_losing_a_sub_writer_fails_and_publishes_nothing(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 400), tmp_path / "index"
+    code, output = run_killing_one_sub_writer(archive, index, "--full")
+    assert code == 2, output
+    assert "lost by a writer process" in output and "nothing was published" in output
+    assert current_dir(index) is None
+    rerun = run_index(archive, index)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert set(stored_map(index)) == archive_ids(archive)
+
+
+def test_incremental_run_losing_a_sub_writer_says_so_and_the_next_run_heals(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 400), tmp_path / "index"
+    assert run_index(archive, index).returncode == 0
+    for i in range(400):
+        write_one(archive, i, extra="Bản cập nhật.")
+    code, output = run_killing_one_sub_writer(archive, index)
+    assert code == 2, output
+    assert "lost by a writer process" in output and "again" in output
+    rerun = run_index(archive, index)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    bodies = {i: d["body"] for i, d in stored_map(index, ("body",)).items()}
+    assert set(bodies) == archive_ids(archive)
+    assert all("Bản cập nhật." in body for body in bodies.values())
+
+
 # =========================================================================== 2. under load
 
 
