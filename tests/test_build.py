@@ -115,6 +115,34 @@ def test_index_with_other_fields_is_refused_then_rebuilt(archive, index_root):
     assert ArchiveSearcher(index_root).search(SearchParams(q='"giá vàng tăng"')).total == 1
 
 
+def test_index_with_older_posting_formats_is_refused(archive, index_root):
+    from whoosh.formats import Frequency
+
+    old_schema = build_schema()
+    old_schema["syl"].format = Frequency()
+    generation = new_generation(index_root)
+    whoosh_index.create_in(str(generation), old_schema).close()
+    publish(index_root, generation)
+    with pytest.raises(IndexIncompatible):
+        open_current(index_root)
+
+
+def test_postings_keep_term_counts_as_weights_and_pairs_as_presence(tmp_path):
+    archive = tmp_path / "archive"
+    write_article(archive, "lap.txt", "Tin ngắn", "Mưa to, mưa to, mưa to suốt đêm.")
+    build(archive, tmp_path / "index", jobs=1)
+    with open_current(tmp_path / "index").searcher() as searcher:
+        def weight(field, text):
+            matcher = searcher.postings(field, text)
+            return matcher.weight()
+
+        assert weight("syl", "mưa") == 3.0  # BM25 sees the count
+        assert weight("fold", "mua") == 3.0
+        assert weight("syl", "đêm") == 1.0
+        assert weight("pair", "mua_to") == 1.0  # pairs only select phrase candidates
+        assert not searcher.postings("syl", "mưa").supports("frequency")
+
+
 def test_incremental_add_edit_touch_rename_delete(archive, index_root):
     build(archive, index_root, jobs=1)
 
