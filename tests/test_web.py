@@ -370,6 +370,15 @@ def test_article_page_highlights_the_query_carried_from_results(client):
     assert "<mark>" not in plain.split('class="article"')[1]
 
 
+def test_a_quoted_phrase_is_shown_in_one_pair_of_quotes(client):
+    assert formatting.quoted('"đảng bộ khối"') == "“đảng bộ khối”"
+    assert formatting.quoted('"đảng bộ" khối') == "“\"đảng bộ\" khối”"
+    body = page(client, f"/article/{SEED_ID}?q=%22dang+bo+khoi%22")
+    assert "Quay lại kết quả cho “dang bo khoi”" in body
+    hostile = page(client, f"/article/{SEED_ID}?q=%22%3Cscript%3Ex%22")
+    assert "“&lt;script&gt;x”" in hostile and "<script>x" not in hostile
+
+
 def test_article_page_shows_metadata_source_tags_and_related(client):
     body = page(client, "/article/kinh-te/gia-lua-gao-tang.txt")
     assert '<time datetime="2024-05-01">01/05/2024</time>' in body

@@ -1,4 +1,4 @@
-"""How numbers, durations and dates read in Vietnamese, as Jinja filters.
+"""How numbers, durations, dates and quoted queries read in Vietnamese, as Jinja filters.
 
 Vietnamese groups thousands with dots and writes decimals with a comma ("1.234",
 "0,05 giây") and dates day first ("01/05/2024"); Python's defaults are the other way round.
@@ -59,7 +59,17 @@ def web_url(value: str | None) -> str | None:
     return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
+def quoted(query: str) -> str:
+    """The query in typographic quotes; a query that is one quoted phrase keeps its own
+    quotes as the typographic ones instead of showing “"…"”."""
+    inner = query.strip()
+    if len(inner) >= 2 and inner[0] == inner[-1] == '"' and '"' not in inner[1:-1]:
+        inner = inner[1:-1]
+    return f"“{inner}”"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         number=number, seconds=seconds, date_vi=date, datetime_vi=datetime_vi, web_url=web_url,
+        quoted=quoted,
     )
