@@ -14,14 +14,17 @@ headline query went from 365 ms to 15 ms.
 Within a posting block, Whoosh's ``skip_to`` steps one posting at a time through three
 method calls each; intersections spend most of their time there. ``_bisecting_skip_to``
 jumps whole blocks by their maximum id and then bisects the block's sorted ids (eval p50 on
-50,000 articles 31 -> 22 ms). It replaces the method on whoosh3's leaf matcher, the one
-codec this project writes, when this module is imported.
+50,000 articles 31 -> 22 ms). Decoding a block's delta-encoded ids went through a Python
+generator, one call per id (6.8 million calls for 60 headline queries); ``accumulate``
+does the same sum in C. Both replace methods of whoosh3's leaf matcher, the one codec
+this project writes, when this module is imported.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
+from itertools import accumulate
 
 from whoosh import matching
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -49,7 +52,15 @@ def _bisecting_skip_to(self: W3LeafMatcher, targetid: int) -> None:
     self._i = bisect_left(self._ids, targetid, self._i)
 
 
+def _read_ids_accumulated(self: W3LeafMatcher) -> None:
+    if self._data is None:
+        self._read_data()
+    ids = self._data[0]
+    self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+
 W3LeafMatcher.skip_to = _bisecting_skip_to
+W3LeafMatcher._read_ids = _read_ids_accumulated
 
 
 def _chain(matchers: list, sizes: list[int]):
