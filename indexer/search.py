@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 
 from markupsafe import Markup
-from whoosh import scoring, sorting
+from whoosh import sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.query import And, AndMaybe, AndNot, Every, Or, Query, Term, TermRange
 
@@ -33,6 +33,7 @@ from .analysis import (
     pair_term,
     SECTION_BREAK,
 )
+from .bm25 import ListedLengthBM25F
 from .highlight import find_spans, mark, snippet
 from .intersect import ChainAnd, ChainPhrase, DrivenOr, PairPhrase
 from .location import IndexIncompatible, IndexMissing, current_dir, open_current
@@ -312,7 +313,7 @@ class ArchiveSearcher:
 
     def _open(self, live: Path | None) -> None:
         index = open_current(self.index_root)
-        weighting = scoring.BM25F(**BM25)
+        weighting = ListedLengthBM25F(**BM25)
         searcher = index.searcher(weighting=weighting)
         if self._searcher is not None:
             self._searcher.close()
