@@ -89,20 +89,21 @@ class AllOfMatcher(matching.Matcher):
 
     def _settle(self, target: int) -> None:
         children = self._children
-        agreed = 0
-        while agreed < len(children):
-            agreed = 0
+        while True:
             for m in children:
-                if m.id() < target:
+                current = m.id()
+                if current < target:
                     m.skip_to(target)
                     if not m.is_active():
                         self._active = False
                         return
-                if m.id() > target:
-                    target = m.id()
+                    current = m.id()
+                if current > target:
+                    target = current
                     break
-                agreed += 1
-        self._id = target
+            else:
+                self._id = target
+                return
 
     def is_active(self) -> bool:
         return self._active
