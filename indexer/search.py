@@ -24,6 +24,7 @@ from whoosh import sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.query import And, AndMaybe, AndNot, Every, Or, Query, Term, TermRange
 
+from . import termcache  # noqa: F401  (remembers term lookups per segment)
 from .analysis import (
     fold,
     folded_match_form,
