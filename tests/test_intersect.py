@@ -9,7 +9,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import And, Or, Term
 
-from indexer.intersect import ChainAnd, DrivenOr
+from indexer.intersect import ChainAnd, ChainPhrase, DrivenOr
 
 DOCS = 1000
 WORDS = {"moi": (1, 0), "ba": (3, 0), "bay": (7, 0), "hiem": (331, 0), "lech": (5, 2)}
@@ -107,6 +107,16 @@ def test_chained_intersection_scores_as_whoosh_and(searcher, words):
     whoosh = collect(And([Term("text", w) for w in words]).matcher(searcher))
     assert ours.keys() == whoosh.keys()
     assert all(ours[d] == pytest.approx(whoosh[d]) for d in ours)
+
+
+def test_rarest_first_phrase_matches_only_consecutive_words_in_order(searcher):
+    def phrase(*words):
+        return collect(ChainPhrase("text", list(words)).matcher(searcher)).keys()
+
+    both = set(docs_with("ba")) & set(docs_with("bay"))
+    assert set(phrase("ba", "bay")) == both  # documents list the words in WORDS order
+    assert not phrase("bay", "ba")
+    assert set(phrase("moi", "bay")) == set(docs_with("bay")) - set(docs_with("ba"))
 
 
 def test_driven_union_keeps_every_document_missing_fewer_words(searcher):
