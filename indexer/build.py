@@ -319,15 +319,15 @@ def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) 
     except BaseException:
         _abandon(writer)
         raise
-    live = open_current(index_root)
-    lost = written - set(_indexed_states(live))
+    report.documents = open_current(index_root).doc_count()
+    kept = set(indexed) - set(gone) - rejected_ids
+    lost = len(kept | written) - report.documents
     if lost:
         raise IndexWriteFailed(
-            f"{len(lost)} of {len(written)} new or changed articles were lost by a writer "
-            f"process (killed, or out of memory), e.g. {min(lost)}; the rest were indexed. "
-            f"Run the index command again to add them.")
+            f"{lost} of {len(written)} new or changed articles were lost by a writer process "
+            f"(killed, or out of memory); the rest were indexed. Run the index command "
+            f"again to add them.")
     _classify(report, written, indexed, gone, on_disk)
-    report.documents = live.doc_count()
 
 
 def _classify(report, written, indexed, gone, on_disk) -> None:
