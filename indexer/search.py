@@ -24,7 +24,7 @@ from whoosh import sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.query import And, AndMaybe, AndNot, Every, Or, Query, Term, TermRange
 
-from . import termcache  # noqa: F401  (remembers term lookups per segment)
+from . import arraysearch, termcache  # noqa: F401  (termcache: remembers term lookups)
 from .analysis import (
     fold,
     folded_match_form,
@@ -372,51 +372,34 @@ class ArchiveSearcher:
              ) -> tuple[list[Hit], list[str]]:
         """One matching pass: the page of hits, and the best hits' texts for suggestions.
 
-        The exact total comes free when facets are counted (every match is visited then);
-        without facets an estimate avoids running the query a second time.
+        All-of queries of common words are matched and scored over arrays (``arraysearch``);
+        everything else goes through Whoosh's matcher tree.
         """
         query = Every() if mode == "browse" else build_query(parsed, mode)
         limit = params.page * params.per_page
         reranked = mode != "browse" and params.sort == "relevance"
-        groupedby = None
-        if facets:
-            groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
         depth = max(limit, RERANK_DEPTH) if reranked else limit
-        # optimize=False: Whoosh's block-quality skipping re-plans the matcher tree every
-        # few documents; on our chained intersections that made top-N searches 4-5x slower
-        # (eval p50 on 50,000 articles 162 -> 31 ms) than simply scoring every match.
-        collector = searcher.collector(
-            limit=depth,
-            sortedby=_sort_facet(params.sort), groupedby=groupedby, filter=_filter(params),
-            terms=reranked and mode == "relaxed", optimize=False,
-        )
-        # No SIGALRM: Whoosh's alarm raises TimeLimit wherever the code happens to be,
-        # even inside a postings read, which then surfaces as a CorruptIndexError.
-        timed = TimeLimitCollector(collector, timelimit=max(0.05, deadline - time.monotonic()),
-                                   use_alarm=False)
-        try:
-            searcher.search_with_collector(query, timed)
-        except TimeLimit:
-            results.timed_out = True
-        found = timed.results()
-        collected = found.scored_length()
-        if results.timed_out or (not facets and collected < depth):
-            results.total = collected
+        found = None
+        if reranked and mode != "relaxed":
+            found = arraysearch.search(searcher, query, _filter(params), depth,
+                                       FACETS if facets else ())
+        if found is not None:
+            results.total, candidates, groups = found.total, found.hits, found.groups
         else:
-            results.total = len(found) if facets else max(collected, found.estimated_length())
-        if facets and results.total:
+            candidates, groups = self._collect(searcher, query, mode, params, facets, depth,
+                                               results, deadline)
+        if groups and results.total:
             results.facets = {
-                name: sorted((FacetValue(str(v), n) for v, n in found.groups(name).items()
+                name: sorted((FacetValue(str(v), n) for v, n in groups[name].items()
                               if v not in (None, "")),
                              key=lambda f: (-f.count, f.value))[:FACET_LIMIT]
                 for name in FACETS
             }
         start = (params.page - 1) * params.per_page
         if reranked:
-            # With facets every match was collected: re-rank only the best, as without.
-            ranked = rerank(list(islice(found, depth)), parsed, relaxed=mode == "relaxed")
+            ranked = rerank(candidates, parsed, relaxed=mode == "relaxed")
         else:
-            ranked = [(hit, hit.score or 0.0) for hit in found]
+            ranked = [(hit, hit.score or 0.0) for hit in candidates]
         hits = []
         texts = [text for hit, _ in ranked[:SUGGEST_FROM] for text in _title_and_body(hit)]
         keys, phrases = parsed.highlight_terms()
@@ -437,6 +420,42 @@ class ArchiveSearcher:
                 rank=rank,
             ))
         return hits, texts
+
+    def _collect(self, searcher, query, mode, params, facets, depth, results, deadline
+                 ) -> tuple[list, dict[str, dict]]:
+        """Whoosh's matcher tree: the best ``depth`` hits and, with facets, their counts.
+
+        The exact total comes free when facets are counted (every match is visited then);
+        without facets an estimate avoids running the query a second time.
+        """
+        groupedby = None
+        if facets:
+            groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+        # optimize=False: Whoosh's block-quality skipping re-plans the matcher tree every
+        # few documents; on our chained intersections that made top-N searches 4-5x slower
+        # (eval p50 on 50,000 articles 162 -> 31 ms) than simply scoring every match.
+        collector = searcher.collector(
+            limit=depth,
+            sortedby=_sort_facet(params.sort), groupedby=groupedby, filter=_filter(params),
+            terms=mode == "relaxed" and params.sort == "relevance", optimize=False,
+        )
+        # No SIGALRM: Whoosh's alarm raises TimeLimit wherever the code happens to be,
+        # even inside a postings read, which then surfaces as a CorruptIndexError.
+        timed = TimeLimitCollector(collector, timelimit=max(0.05, deadline - time.monotonic()),
+                                   use_alarm=False)
+        try:
+            searcher.search_with_collector(query, timed)
+        except TimeLimit:
+            results.timed_out = True
+        found = timed.results()
+        collected = found.scored_length()
+        if results.timed_out or (not facets and collected < depth):
+            results.total = collected
+        else:
+            results.total = len(found) if facets else max(collected, found.estimated_length())
+        groups = {name: found.groups(name) for name in FACETS} if facets and results.total else {}
+        # With facets every match was collected: only the best are ranked, as without.
+        return list(islice(found, depth)), groups
 
     def _suggestion(self, searcher, parsed: ParsedQuery, results: SearchResults,
                     texts: list[str]) -> str | None:

@@ -1,0 +1,182 @@
+"""indexer.arraysearch: all-of queries over decoded posting arrays give Whoosh's answers.
+
+The archive is generated from a small hand-picked vocabulary so that every word is common
+(posting lists span several blocks) and one incremental run leaves two segments and
+deleted documents, the states a live index is in.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from whoosh import sorting
+
+from conftest import needs_corpus
+from helpers import write_article
+from indexer import arraysearch
+from indexer.build import build
+from indexer.query import parse
+from indexer.analysis import fold
+from indexer.search import FACETS, ArchiveSearcher, SearchParams, _filter, build_query
+
+SYLLABLES = ["đường", "dương", "hòa", "bình", "hà", "nội", "kinh", "tế", "thị", "trường",
+             "người", "dân", "nhà", "nước", "đại", "học", "bóng", "đá", "công", "nghệ"]
+CATEGORIES = ["Thời sự", "Kinh tế", "Thể thao"]
+AUTHORS = ["Minh Anh", "Thu Hà", ""]
+ARTICLES = 400
+
+
+def _article(rng: random.Random) -> tuple[str, str]:
+    title = " ".join(rng.sample(SYLLABLES, 4)).capitalize()
+    sentences = [" ".join(rng.choices(SYLLABLES, k=rng.randint(4, 12))).capitalize() + "."
+                 for _ in range(rng.randint(1, 6))]
+    return title, " ".join(sentences)
+
+
+def _write(archive, n: int, rng: random.Random) -> None:
+    title, body = _article(rng)
+    write_article(archive, f"muc/bai-{n:04d}.txt", title, body,
+                  date=f"20{10 + n % 12}-0{1 + n % 9}-1{n % 10}",
+                  author=AUTHORS[n % 3] or None, category=CATEGORIES[n % 3])
+
+
+@pytest.fixture(scope="module")
+def index_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("arrays")
+    archive = root / "archive"
+    rng = random.Random(7)
+    for n in range(ARTICLES):
+        _write(archive, n, rng)
+    build(archive, root / "index", jobs=1)
+    for n in range(0, ARTICLES, 9):
+        (archive / f"muc/bai-{n:04d}.txt").unlink()
+    for n in range(ARTICLES, ARTICLES + 60):
+        _write(archive, n, rng)
+    build(archive, root / "index", jobs=1)
+    return root / "index"
+
+
+@pytest.fixture(scope="module")
+def searcher(index_root):
+    s = ArchiveSearcher(index_root)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def arrays_always(monkeypatch):
+    monkeypatch.setattr(arraysearch, "ARRAY_MIN_DOCS", 0)
+
+
+def _queries() -> list[str]:
+    rng = random.Random(11)
+    queries = []
+    for _ in range(40):
+        words = rng.sample(SYLLABLES, rng.randint(1, 4))
+        queries.append(" ".join(words))
+    return queries + ["duong hoa binh", "kinh te thi truong", "dai hoc", "nguoi dan",
+                      '"hòa bình" nước', "title:đường nhà", "title:duong kinh te"]
+
+
+def test_the_fixture_has_segments_deletions_and_long_posting_lists(searcher):
+    whoosh_searcher = searcher._fresh()
+    assert len(whoosh_searcher.leaf_searchers()) >= 2
+    assert any(sub.reader().deleted_docs_set for sub, _ in whoosh_searcher.leaf_searchers())
+    assert whoosh_searcher.reader().doc_frequency("fold", "duong") > 128
+
+
+@pytest.mark.parametrize("with_filter", [False, True])
+def test_matches_scores_order_and_facets_equal_whooshs(searcher, arrays_always, with_filter):
+    category = "Kinh tế" if with_filter else None
+    assert _compare_with_whoosh(searcher, _queries(), category) > 20
+
+
+def _compare_with_whoosh(searcher, queries: list[str], category: str | None = None) -> int:
+    """Asserts arrays and Whoosh agree on every query; returns how many matched something."""
+    whoosh_searcher = searcher._fresh()
+    compared = 0
+    for q in queries:
+        parsed = parse(q)
+        for mode in ("exact", "folded") if parsed.accented else ("folded",):
+            query = build_query(parsed, mode)
+            params = SearchParams(q=q, category=category)
+            found = arraysearch.search(whoosh_searcher, query, _filter(params), 20, FACETS)
+            assert found is not None, q
+            groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+            expected = whoosh_searcher.search(query, limit=None, groupedby=groupedby,
+                                              filter=_filter(params), optimize=False)
+            assert found.total == len(expected), q
+            assert [h.docnum for h in found.hits] == [h.docnum for h in expected][:20], q
+            assert [h.score for h in found.hits] == pytest.approx(
+                [h.score for h in expected][:20], rel=1e-12), q
+            for name in FACETS:
+                assert _named(found.groups[name]) == _named(expected.groups(name)), (q, name)
+            compared += bool(found.total)
+    return compared
+
+
+@needs_corpus
+def test_real_headlines_get_whooshs_answers(corpus_sample, arrays_always):
+    titles = [r["title"] for r in corpus_sample.records[::97] if r.get("title")]
+    queries = titles + [fold(t) for t in titles]
+    assert _compare_with_whoosh(corpus_sample.searcher, queries) >= len(queries) * 0.9
+
+
+def _named(counts: dict) -> dict:
+    return {value: n for value, n in counts.items() if value not in (None, "")}
+
+
+def test_archive_searcher_answers_the_same_with_and_without_arrays(searcher, monkeypatch):
+    def answers(min_docs: int):
+        monkeypatch.setattr(arraysearch, "ARRAY_MIN_DOCS", min_docs)
+        out = []
+        for q in _queries():
+            r = searcher.search(SearchParams(q=q, per_page=10, page=2))
+            out.append((r.total, [(h.id, round(h.score, 9)) for h in r.hits], r.facets,
+                        r.relaxed, r.suggestion))
+        return out
+
+    assert answers(0) == answers(10**9)
+
+
+def test_shapes_arrays_do_not_reproduce_are_left_to_whoosh():
+    for q in ['"hòa bình nhà"', "hòa OR bình", "hòa -bình"]:
+        parsed = parse(q)
+        assert arraysearch.plan(build_query(parsed, "folded")) is None, q
+    assert arraysearch.plan(build_query(parse("duong hoa binh"), "relaxed")) is None
+    required, bonus = arraysearch.plan(build_query(parse("đường hòa bình"), "exact"))
+    assert [t.text for t in required] == ["đường", "hòa", "bình"]
+    assert {t.fieldname for t in bonus} == {"word"}
+
+
+def test_rare_words_stay_with_whooshs_skipping(searcher, monkeypatch):
+    monkeypatch.setattr(arraysearch, "ARRAY_MIN_DOCS", 10**9)
+    query = build_query(parse("duong hoa"), "folded")
+    assert arraysearch.search(searcher._fresh(), query, None, 10, FACETS) is None
+
+
+@given(st.lists(st.integers(0, 5_000_000), min_size=1, max_size=400, unique=True),
+       st.lists(st.integers(1, 70_000), min_size=400, max_size=400))
+def test_compact_posting_lists_round_trip(ids, counts):
+    ids = np.array(sorted(ids), dtype=np.int32)
+    weights = np.array(counts[:len(ids)], dtype=np.float32)
+    back_ids, back_weights = arraysearch._Compact(ids, weights).arrays()
+    assert back_ids.tolist() == ids.tolist()
+    assert back_weights.tolist() == weights.tolist()
+
+
+def test_the_posting_cache_stays_within_its_budget():
+    ids = np.arange(0, 2000, 2, dtype=np.int32)
+    weights = np.ones(len(ids), dtype=np.float32)
+    one = arraysearch._Compact(ids, weights).nbytes
+    cache = arraysearch._PostingCache(budget=3 * one)
+    for n in range(5):
+        cache.put(("seg", "fold", str(n).encode()), arraysearch._Compact(ids, weights))
+        cache.get(("seg", "fold", b"0"))
+    assert cache.used <= cache.budget
+    assert cache.get(("seg", "fold", b"0")) is not None  # recently used: kept
+    assert cache.get(("seg", "fold", b"1")) is None  # least recently used: dropped
