@@ -18,7 +18,7 @@ from itertools import accumulate
 
 from markupsafe import Markup, escape
 
-from .analysis import fold, folded_match_form, match_form, phrase_pattern
+from .analysis import fold, match_form, phrase_pattern
 
 _JOINABLE = re.compile(r"[ \t\u00a0]+")
 
@@ -37,19 +37,20 @@ def find_spans(text: str, keys: list[str], accented: bool,
     """Spans of ``text`` matching ``keys``, exact spelling first when the user typed marks,
     and where the folded ``phrases`` occur whole."""
     spans: list[tuple[int, int]] = []
+    matched = match_form(text)
     folded = ""
     if accented:
         pattern = _pattern(keys)
         if pattern:
-            spans = [m.span() for m in pattern.finditer(match_form(text))]
+            spans = [m.span() for m in pattern.finditer(matched)]
     if not spans:
         pattern = _pattern(fold(k) for k in keys)
         if pattern:
-            folded = folded_match_form(text)
+            folded = fold(matched)
             spans = [m.span() for m in pattern.finditer(folded)]
     phrases = list(phrases)
     if phrases:
-        folded = folded or folded_match_form(text)
+        folded = folded or fold(matched)
         for words in phrases:
             spans += [m.span() for m in phrase_pattern(words).finditer(folded)]
         spans = _union(sorted(spans))

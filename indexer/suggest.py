@@ -14,7 +14,7 @@ import re
 import string
 from collections import defaultdict
 
-from .analysis import SYLLABLE_RE, folded_match_form, match_form, nfc
+from .analysis import SYLLABLE_RE, fold, match_form, nfc
 from .query import FIELD_ALIASES
 
 
@@ -26,8 +26,8 @@ def restore_from_texts(folded_keys: list[str], texts: list[str]) -> list[str | N
     """
     runs: list[tuple[int, int, int, int, list[str]]] = []
     for rank, text in enumerate(texts):
-        folded = folded_match_form(text)
         written = match_form(text)
+        folded = fold(written)
         spans = [m.span() for m in SYLLABLE_RE.finditer(folded)]
         doc = [folded[s:e] for s, e in spans]
         positions: dict[str, list[int]] = defaultdict(list)
