@@ -18,6 +18,7 @@ changes once written, so an entry stays valid for as long as its segment exists.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,16 +41,20 @@ CACHE_BYTES = 64 * 1024 * 1024
 common words of the public evaluation queries on 79,147 articles need."""
 
 
-@dataclass(frozen=True)
 class ArrayHit:
-    """One match found here, with the small part of Whoosh's ``Hit`` that callers use."""
+    """One match found here, with the small part of Whoosh's ``Hit`` that callers use;
+    like it, reads the stored fields once (ranking, the page and suggestions all ask)."""
 
-    searcher: object
-    docnum: int
-    score: float
+    __slots__ = ("searcher", "docnum", "score", "_fields")
+
+    def __init__(self, searcher, docnum: int, score: float):
+        self.searcher, self.docnum, self.score = searcher, docnum, score
+        self._fields: dict | None = None
 
     def fields(self) -> dict:
-        return self.searcher.stored_fields(self.docnum)
+        if self._fields is None:
+            self._fields = self.searcher.stored_fields(self.docnum)
+        return self._fields
 
 
 @dataclass
@@ -94,27 +99,32 @@ def _narrowest(weights: np.ndarray) -> np.ndarray:
 
 
 class _PostingCache:
-    """Decoded posting lists by (segment, field, term), least recently used out first."""
+    """Decoded posting lists by (segment, field, term), least recently used out first.
+
+    One per process, shared by every searcher in it (a threaded server, the tests)."""
 
     def __init__(self, budget: int):
         self.budget = budget
         self.used = 0
         self._entries: OrderedDict[tuple, _Compact] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: tuple) -> _Compact | None:
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
 
     def put(self, key: tuple, value: _Compact) -> None:
-        if value.nbytes > self.budget or key in self._entries:
-            return
-        self._entries[key] = value
-        self.used += value.nbytes
-        while self.used > self.budget:
-            _, dropped = self._entries.popitem(last=False)
-            self.used -= dropped.nbytes
+        with self._lock:
+            if value.nbytes > self.budget or key in self._entries:
+                return
+            self._entries[key] = value
+            self.used += value.nbytes
+            while self.used > self.budget:
+                _, dropped = self._entries.popitem(last=False)
+                self.used -= dropped.nbytes
 
 
 _CACHE = _PostingCache(CACHE_BYTES)
