@@ -101,6 +101,7 @@ def to_document(article: Article) -> dict:
         "source_url": article.source_url,
         "tags": list(article.tags),
         "state": FileState(article.size, article.mtime, article.checksum).encode(),
+        "title_column": article.title.encode("utf-8"),
     }
     doc.update({name: both for name in TEXT_FIELDS})
     doc.update({name: article.title for name in TITLE_FIELDS})

@@ -54,13 +54,14 @@ def _coverage_of(parsed: ParsedQuery):
     return coverage
 
 
-def rerank(hits: list, parsed: ParsedQuery, relaxed: bool) -> list[tuple[object, float]]:
-    """The hits in their final order, each with its final score."""
+def rerank(hits: list, titles: list[str], parsed: ParsedQuery, relaxed: bool
+           ) -> list[tuple[object, float]]:
+    """The hits in their final order, each with its final score; ``titles`` are the hits'."""
     query_keys, accented = _query_keys(parsed)
     coverage = _coverage_of(parsed) if relaxed else (lambda hit: 0)
     scored = []
-    for hit in hits:
-        likeness = title_likeness(query_keys, _title_keys(hit.fields().get("title", ""), accented))
+    for hit, title in zip(hits, titles, strict=True):
+        likeness = title_likeness(query_keys, _title_keys(title, accented))
         score = (hit.score or 0.0) + TITLE_MATCH_WEIGHT * likeness ** TITLE_MATCH_POWER
         scored.append((coverage(hit), score, hit))
     scored.sort(key=lambda item: (-item[0], -item[1]))

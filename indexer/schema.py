@@ -17,6 +17,10 @@ Fields, and why each exists:
   short, so ``title:"..."`` phrases use positions on ``tfold`` rather than a pair field.
 - stored display fields and sortable columns for filters, facets and sorting; ``state``
   holds size, mtime and checksum so an incremental run can diff the archive cheaply.
+- ``title_column``: the title again, as a column, for the second stage of ranking, which
+  reads the titles of the best hundred matches of every query. Stored fields are one
+  compressed record per article, so reading a title from them decompressed and unpickled
+  the whole body.
 
 Postings keep only what ranking reads. Whoosh's ``Frequency`` format stores each term
 count twice, as the posting's weight and again as a 4-byte value nothing here reads;
@@ -86,6 +90,7 @@ def build_schema() -> Schema:
         source_url=STORED(),
         tags=STORED(),
         state=COLUMN(VarBytesColumn()),
+        title_column=COLUMN(VarBytesColumn()),
         syl=_text(syllables),
         fold=_text(folded),
         pair=_text(PairTokenizer() | FoldFilter(), weighted=False),

@@ -397,7 +397,9 @@ class ArchiveSearcher:
             }
         start = (params.page - 1) * params.per_page
         if reranked:
-            ranked = rerank(candidates, parsed, relaxed=mode == "relaxed")
+            column = searcher.reader().column_reader("title_column")
+            titles = [column[hit.docnum].decode("utf-8") for hit in candidates]
+            ranked = rerank(candidates, titles, parsed, relaxed=mode == "relaxed")
         else:
             ranked = [(hit, hit.score or 0.0) for hit in candidates]
         hits = []

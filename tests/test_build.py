@@ -143,6 +143,24 @@ def test_postings_keep_term_counts_as_weights_and_pairs_as_presence(tmp_path):
         assert not searcher.postings("syl", "mưa").supports("frequency")
 
 
+def test_title_column_follows_every_titles_edit(archive, index_root):
+    def titles_by_column_and_stored() -> list[tuple[str, str]]:
+        with open_current(index_root).searcher() as s:
+            reader = s.reader()
+            column = reader.column_reader("title_column")
+            return [(column[d].decode("utf-8"), s.stored_fields(d)["title"])
+                    for d in reader.all_doc_ids()]
+
+    build(archive, index_root, jobs=1)
+    write_article(archive, "kinh-te/gia-vang.txt", "Giá vàng giảm sâu", "Giá vàng giảm.")
+    write_article(archive, "kinh-te/lai-suat.txt", "Lãi suất ổn định", "Lãi suất giữ nguyên.")
+    build(archive, index_root, jobs=1)
+    pairs = titles_by_column_and_stored()
+    assert len(pairs) == 4
+    assert all(column == title for column, title in pairs)
+    assert ("Giá vàng giảm sâu", "Giá vàng giảm sâu") in pairs
+
+
 def test_incremental_add_edit_touch_rename_delete(archive, index_root):
     build(archive, index_root, jobs=1)
 
