@@ -10,10 +10,13 @@ BM25F formula in a few vector operations and counts facets with ``bincount``. Ma
 scores and order equal Whoosh's (the tests compare them); every other shape (phrases,
 OR, exclusions, sorting by date, any-of fallback) stays with Whoosh.
 
+The rarest word's postings are the candidates; each other word keeps those it holds.
 Decoding a long posting list costs about half a microsecond per posting (zlib and
 unpickling per block of 128), more than intersecting it, so decoded lists of common
-terms are kept in a bounded least-recently-used cache per process. A segment never
-changes once written, so an entry stays valid for as long as its segment exists.
+words are kept in a bounded least-recently-used cache per process (a segment never
+changes once written, so an entry stays valid for as long as its segment exists). A
+long list that is not cached, asked about fewer candidates than it has blocks, is
+probed by skipping instead, which decodes only the blocks that hold a candidate.
 """
 
 from __future__ import annotations
@@ -30,10 +33,8 @@ from whoosh.query import AndMaybe, Or, Query, Term
 from .bm25 import field_lengths
 from .intersect import ChainAnd
 
-ARRAY_MIN_DOCS = 1000
-"""Use arrays when even the rarest required word is in at least this many articles; below
-that, Whoosh's skipping intersection touches few postings and needs no decoding of the
-long lists."""
+POSTINGS_PER_BLOCK = 128
+"""Whoosh's posting block size (its codec's default, which the index is written with)."""
 CACHE_MIN_POSTINGS = 512
 """Shorter posting lists (four blocks or fewer) decode about as fast as a cache lookup."""
 CACHE_BYTES = 64 * 1024 * 1024
@@ -116,6 +117,9 @@ class _PostingCache:
                 self._entries.move_to_end(key)
             return found
 
+    def __contains__(self, key: tuple) -> bool:
+        return key in self._entries
+
     def put(self, key: tuple, value: _Compact) -> None:
         with self._lock:
             if value.nbytes > self.budget or key in self._entries:
@@ -145,24 +149,65 @@ def _decode(leaf) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
 
 
-_EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+def _leaf(reader, fieldname: str, text: bytes):
+    """The term's whoosh3 posting matcher at its first posting, deleted documents included.
+
+    The deleted-documents filter Whoosh wraps it in has already moved it past the deleted
+    documents at the start, possibly whole blocks: unwrapped, it is reset."""
+    matcher = reader.postings(fieldname, text)
+    if hasattr(matcher, "child"):
+        matcher = matcher.child
+        matcher.reset()
+    return matcher
 
 
-def _postings(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+def _postings(reader, fieldname: str, text: bytes, frequency: int
+              ) -> tuple[np.ndarray, np.ndarray]:
     """The segment's postings of one term, deleted documents included."""
-    frequency = reader.doc_frequency(fieldname, text)
-    if not frequency:
-        return _EMPTY
     key = (reader.segment().segment_id(), fieldname, text)
     found = _CACHE.get(key)
     if found is not None:
         return found.arrays()
-    leaf = reader.postings(fieldname, text)
-    leaf = getattr(leaf, "child", leaf)  # past the deleted-documents filter
-    ids, weights = _decode(leaf)
+    ids, weights = _decode(_leaf(reader, fieldname, text))
     if frequency >= CACHE_MIN_POSTINGS:
         _CACHE.put(key, _Compact(ids, weights))
     return ids, weights
+
+
+def _probe(leaf, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``docs`` (ascending) the posting list holds, and the weights there, by
+    skipping: only the blocks holding a candidate are decoded."""
+    present = np.zeros(len(docs), dtype=bool)
+    weights = np.zeros(len(docs), dtype=np.float32)
+    for i, doc in enumerate(docs.tolist()):
+        leaf.skip_to(doc)
+        if not leaf.is_active():
+            break
+        if leaf.id() == doc:
+            present[i] = True
+            weights[i] = leaf.weight()
+    return present, weights
+
+
+def _lookup(reader, fieldname: str, text: bytes, docs: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``docs`` hold the term, and its weight in each of them.
+
+    A cached list answers at once. Otherwise, with fewer candidates than the list has
+    blocks, skipping to each candidate decodes at most one block per candidate; with more,
+    decoding the whole list costs about the same and keeps it for the next query."""
+    frequency = reader.doc_frequency(fieldname, text)
+    if not frequency or not len(docs):
+        return np.zeros(len(docs), dtype=bool), np.zeros(len(docs), dtype=np.float32)
+    key = (reader.segment().segment_id(), fieldname, text)
+    if key not in _CACHE and len(docs) * POSTINGS_PER_BLOCK < frequency:
+        return _probe(_leaf(reader, fieldname, text), docs)
+    ids, weights = _postings(reader, fieldname, text, frequency)
+    where = np.searchsorted(ids, docs)
+    present = _contains(ids, docs, where)
+    found = np.zeros(len(docs), dtype=np.float32)
+    found[present] = weights[where[present]]
+    return present, found
 
 
 def _flatten_all_of(query: Query) -> list[Term] | None:
@@ -249,41 +294,42 @@ def _facet_column(reader, name: str) -> tuple[np.ndarray, list]:
 
 def _segment_matches(searcher, subsearcher, offset, required, bonus, allowed):
     """(segment document numbers, their scores) of the documents holding every required
-    term, or None when a weighting or length column is not what arrays reproduce."""
+    term, or None when a weighting or length column is not what arrays reproduce.
+
+    The rarest term's postings are the candidates; each other term, rarest first, keeps
+    those it holds."""
     reader = subsearcher.reader()
-    lists = []
+    terms = []
     for term in required:
         tbytes = _term_bytes(searcher, term)
-        ids, weights = _postings(reader, term.fieldname, tbytes)
-        if not len(ids):
+        frequency = reader.doc_frequency(term.fieldname, tbytes)
+        if not frequency:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
-        lists.append((term, tbytes, ids, weights))
-    docs = min(lists, key=lambda item: len(item[2]))[2]
-    for _, _, ids, _ in lists:
-        docs = docs[_contains(ids, docs)]
-    live = _live_mask(reader)
-    if live is not None:
-        docs = docs[live[docs]]
+        terms.append((frequency, term, tbytes))
+    terms.sort(key=lambda item: item[0])
+    frequency, term, tbytes = terms[0]
+    docs, weights = _postings(reader, term.fieldname, tbytes, frequency)
+    keep = _live_mask(reader)
+    keep = np.ones(len(docs), dtype=bool) if keep is None else keep[docs]
     if allowed is not None:
-        docs = docs[allowed[docs + offset]]
+        keep &= allowed[docs + offset]
+    docs, found = docs[keep], [(term, tbytes, weights[keep])]
+    for _, term, tbytes in terms[1:]:
+        present, weights = _lookup(reader, term.fieldname, tbytes, docs)
+        docs = docs[present]
+        found = [(t, b, w[present]) for t, b, w in found] + [(term, tbytes, weights[present])]
     total = np.zeros(len(docs))
-    for term, tbytes, ids, weights in sorted(lists, key=lambda item: len(item[2])):
-        scored = _scores(searcher, subsearcher, term, tbytes,
-                         weights[np.searchsorted(ids, docs)], docs)
+    for term, tbytes, weights in found:
+        scored = _scores(searcher, subsearcher, term, tbytes, weights, docs)
         if scored is None:
             return None
         total += scored
     for term in bonus:
         tbytes = _term_bytes(searcher, term)
-        ids, weights = _postings(reader, term.fieldname, tbytes)
-        if not len(ids) or not len(docs):
-            continue
-        where = np.searchsorted(ids, docs)
-        present = _contains(ids, docs, where)
+        present, weights = _lookup(reader, term.fieldname, tbytes, docs)
         if not present.any():
             continue
-        scored = _scores(searcher, subsearcher, term, tbytes, weights[where[present]],
-                         docs[present])
+        scored = _scores(searcher, subsearcher, term, tbytes, weights[present], docs[present])
         if scored is None:
             return None
         total[present] += scored
@@ -308,19 +354,12 @@ def _allowed_by(searcher, filter_query: Query | None) -> np.ndarray | None:
     return allowed
 
 
-def worthwhile(searcher, required: list[Term]) -> bool:
-    """True when every required word is common enough that arrays beat skipping."""
-    reader = searcher.reader()
-    return all(reader.doc_frequency(t.fieldname, _term_bytes(searcher, t)) >= ARRAY_MIN_DOCS
-               for t in required)
-
-
 def search(searcher, query: Query, filter_query: Query | None, depth: int,
            facets: Iterable[str]) -> ArrayResults | None:
     """The best ``depth`` matches (score, then document number, as Whoosh orders them),
-    the number of matches and the facet counts; None when the query is not for arrays."""
+    the number of matches and the facet counts; None when the query has another shape."""
     planned = plan(query)
-    if planned is None or not worthwhile(searcher, planned[0]):
+    if planned is None:
         return None
     required, bonus = planned
     allowed = _allowed_by(searcher, filter_query)
