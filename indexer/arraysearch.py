@@ -161,10 +161,14 @@ def _leaf(reader, fieldname: str, text: bytes):
     return matcher
 
 
+def _cache_key(reader, fieldname: str, text: bytes) -> tuple:
+    return reader.segment().segment_id(), fieldname, text
+
+
 def _postings(reader, fieldname: str, text: bytes, frequency: int
               ) -> tuple[np.ndarray, np.ndarray]:
     """The segment's postings of one term, deleted documents included."""
-    key = (reader.segment().segment_id(), fieldname, text)
+    key = _cache_key(reader, fieldname, text)
     found = _CACHE.get(key)
     if found is not None:
         return found.arrays()
@@ -199,8 +203,8 @@ def _lookup(reader, fieldname: str, text: bytes, docs: np.ndarray
     frequency = reader.doc_frequency(fieldname, text)
     if not frequency or not len(docs):
         return np.zeros(len(docs), dtype=bool), np.zeros(len(docs), dtype=np.float32)
-    key = (reader.segment().segment_id(), fieldname, text)
-    if key not in _CACHE and len(docs) * POSTINGS_PER_BLOCK < frequency:
+    if (_cache_key(reader, fieldname, text) not in _CACHE
+            and len(docs) * POSTINGS_PER_BLOCK < frequency):
         return _probe(_leaf(reader, fieldname, text), docs)
     ids, weights = _postings(reader, fieldname, text, frequency)
     where = np.searchsorted(ids, docs)
@@ -211,7 +215,7 @@ def _lookup(reader, fieldname: str, text: bytes, docs: np.ndarray
 
 
 def _flatten_all_of(query: Query) -> list[Term] | None:
-    if isinstance(query, Term):
+    if type(query) is Term:
         return [query]
     if type(query) is ChainAnd and query.boost == 1.0:
         terms: list[Term] = []
@@ -234,9 +238,7 @@ def plan(query: Query) -> tuple[list[Term], list[Term]] | None:
             return None
         query, bonus = query.a, list(subs)
     required = _flatten_all_of(query)
-    if not required or not all(type(t) is Term for t in required):
-        return None
-    return required, bonus
+    return (required, bonus) if required else None
 
 
 def _term_bytes(searcher, term: Term) -> bytes:

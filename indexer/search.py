@@ -372,8 +372,8 @@ class ArchiveSearcher:
              ) -> tuple[list[Hit], list[str]]:
         """One matching pass: the page of hits, and the best hits' texts for suggestions.
 
-        All-of queries of common words are matched and scored over arrays (``arraysearch``);
-        everything else goes through Whoosh's matcher tree.
+        All-of queries of plain words are matched and scored over posting arrays
+        (``arraysearch``); everything else goes through Whoosh's matcher tree.
         """
         query = Every() if mode == "browse" else build_query(parsed, mode)
         limit = params.page * params.per_page
