@@ -24,7 +24,7 @@ from whoosh.qparser import AndGroup, MultifieldParser
 
 from indexer.articles import ArticleError, read_article, scan_archive
 
-WRITER_MEMORY_MB = 256  # the same budget as our writers
+WRITER_MEMORY_MB = 256  # twice Whoosh's default posting pool, a fair everyday setting
 LIMIT = 10
 
 

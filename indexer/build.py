@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import SECTION_BREAK
+from .arraywriter import ArraySegmentWriter, ParallelArrayWriter
 from .articles import (
     DEFAULT_MAX_BYTES,
     ArchiveFile,
@@ -38,11 +39,6 @@ from .location import (
 )
 from .lock import reindex_lock
 from .schema import TEXT_FIELDS, TITLE_FIELDS, build_schema
-
-WRITER_MEMORY_MB = 1024
-"""Postings each (sub-)writer sorts in memory before spilling a run to disk. Merging runs
-back is Python-level work, so fewer, larger runs build faster (10,000 articles: 151 s at
-256 MB, 113 s at 2,048 MB, where nothing spilled)."""
 
 
 class IndexWriteFailed(Exception):
@@ -184,9 +180,8 @@ def _writer(index, files: list[ArchiveFile], jobs: int):
     a compound segment's term dictionary into private memory (about 380 MB per server
     worker on 50,000 articles), while separate files are read from the page cache."""
     if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
-        return index.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB,
-                            batchsize=50, compound=False)
-    return index.writer(limitmb=WRITER_MEMORY_MB, compound=False)
+        return ParallelArrayWriter(index, procs=jobs, batchsize=50, compound=False)
+    return ArraySegmentWriter(index, compound=False)
 
 
 def _abandon(writer) -> None:

@@ -39,9 +39,15 @@ from collections import Counter
 
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
-from whoosh.formats import Existence, Format, tokens
+from whoosh.formats import Existence, Format
 
-from .analysis import CompoundTokenizer, FoldFilter, PairTokenizer, SyllableTokenizer
+from .analysis import (
+    CompoundTokenizer,
+    FoldFilter,
+    PairTokenizer,
+    SyllableTokenizer,
+    term_texts,
+)
 
 TEXT_FIELDS = ("syl", "fold", "pair", "word", "wfold")
 TITLE_FIELDS = ("tsyl", "tfold", "tword", "twfold")
@@ -58,7 +64,7 @@ class TermWeights(Format):
         self.options = options
 
     def word_values(self, value, analyzer, **kwargs):
-        counts = Counter(t.text for t in tokens(value, analyzer, kwargs))
+        counts = Counter(term_texts(analyzer, value))
         return ((word, n, n * self.field_boost, b"") for word, n in counts.items())
 
     def encode(self, value) -> bytes:
@@ -68,9 +74,16 @@ class TermWeights(Format):
         return b""
 
 
+class TermPresence(Existence):
+    """Whoosh's ``Existence``, made from plain term texts (``analysis.term_texts``)."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        return ((word, 1, self.field_boost, b"") for word in set(term_texts(analyzer, value)))
+
+
 def _text(analyzer, weighted: bool = True) -> TEXT:
     field = TEXT(analyzer=analyzer, phrase=False)
-    field.format = TermWeights() if weighted else Existence()
+    field.format = TermWeights() if weighted else TermPresence()
     return field
 
 

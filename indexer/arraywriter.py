@@ -1,0 +1,256 @@
+"""Whoosh segment writers that keep a segment's postings in flat arrays.
+
+A profile of a full build (cProfile, 5,000 articles, one process) put half of the time in
+two parts of Whoosh's writer: its posting pool, which makes a Python tuple of every posting,
+sorts them and spills and merges runs of them, and ``FieldWriter.add_postings``, which makes
+a Python call per posting and reads each posting's document length back from the length
+column. Here a field's postings are appended to three arrays as documents arrive (term
+number, document, weight), put in term order once with numpy when the segment is written,
+and handed to Whoosh's own posting writer a block at a time. The files are Whoosh's own
+format: a test reads back what these writers and Whoosh's own make of the same documents
+and compares every posting, term statistic and block.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+
+
+class _FieldPostings:
+    """One field's postings in arrival order. Arrival order is document order within each
+    term (documents are numbered as they arrive, and a merged reader's postings come term by
+    term with ascending, higher numbers), so a stable sort by term keeps each list sorted."""
+
+    __slots__ = ("terms", "term_ids", "docs", "weights", "values")
+
+    def __init__(self, keeps_values: bool):
+        self.terms: dict[bytes, int] = {}
+        self.term_ids = array("I")
+        self.docs = array("I")
+        self.weights = array("f")
+        self.values: list[bytes] | None = [] if keeps_values else None
+
+    def add_document(self, items, docnum: int, boost: float) -> int:
+        """Add one document's ``(term, frequency, weight, value)`` items; returns the sum of
+        frequencies, the field length Whoosh records."""
+        terms, term_ids, weights, values = self.terms, self.term_ids, self.weights, self.values
+        length = count = 0
+        for tbytes, freq, weight, vbytes in items:
+            term_id = terms.get(tbytes)
+            if term_id is None:
+                term_id = terms[tbytes] = len(terms)
+            term_ids.append(term_id)
+            weights.append(weight * boost)
+            if values is not None:
+                values.append(vbytes)
+            length += freq
+            count += 1
+        self.docs.extend([docnum] * count)
+        return length
+
+    def add_posting(self, tbytes: bytes, docnum: int, weight: float, vbytes: bytes) -> None:
+        term_id = self.terms.get(tbytes)
+        if term_id is None:
+            term_id = self.terms[tbytes] = len(self.terms)
+        self.term_ids.append(term_id)
+        self.docs.append(docnum)
+        self.weights.append(weight)
+        if self.values is not None:
+            self.values.append(vbytes)
+
+
+class ArraySegmentWriter(SegmentWriter):
+    """A ``SegmentWriter`` whose postings bypass the posting pool (see the module docstring).
+
+    ``add_document`` is Whoosh's own, less the pool, the spelling words and term vectors,
+    which no field of ours uses (a schema that has them is refused).
+    """
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        _refuse_unsupported(self.schema)
+        self._postings: dict[str, _FieldPostings] = {}
+
+    def _field_postings(self, fieldname: str) -> _FieldPostings:
+        postings = self._postings.get(fieldname)
+        if postings is None:
+            keeps_values = self.schema[fieldname].format.posting_size != 0
+            postings = self._postings[fieldname] = _FieldPostings(keeps_values)
+        return postings
+
+    def add_document(self, **fields):
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    length = self._field_postings(fieldname).add_document(
+                        field.index(value), docnum, boost)
+                    if not field.scorable:
+                        length = 0
+                stored = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None,
+                                       length)
+                column = field.column_type
+                if column and stored is not None:
+                    perdocwriter.add_column_value(fieldname, column,
+                                                  field.to_column_value(stored))
+        except ValueError:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def add_postings_to_pool(self, reader, startdoc, docmap):
+        """Postings of segments merged into this one (Whoosh's merge policy) join the arrays."""
+        for fieldname, tbytes, docnum, weight, vbytes in self._process_posts(
+                reader.iter_postings(), startdoc, docmap):
+            self._field_postings(fieldname).add_posting(tbytes, docnum, weight, vbytes)
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        for fieldname in sorted(self._postings):
+            _write_field(self.fieldwriter, fieldname, self.schema[fieldname],
+                         self._postings.pop(fieldname), lengths, self.docnum)
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+
+def _refuse_unsupported(schema) -> None:
+    for name, field in schema.items():
+        if field.indexed and (field.vector or field.separate_spelling()):
+            raise ValueError(f"field {name!r}: term vectors and separate spelling words are "
+                             f"not supported by {ArraySegmentWriter.__name__}")
+
+
+def _document_lengths(lengths, fieldname: str, doc_count: int) -> np.ndarray:
+    """Each document's field length as Whoosh's posting writer receives it: the stored,
+    byte-quantized length, and 0 where there is none."""
+    if lengths is None:
+        return np.zeros(doc_count, dtype=np.int32)
+    length_of = lengths.doc_field_length_reader(fieldname)
+    return np.array([length_of(d) or 0 for d in range(doc_count)], dtype=np.int32)
+
+
+def _write_field(fieldwriter, fieldname, fieldobj, postings: _FieldPostings, lengths,
+                 doc_count: int) -> None:
+    terms = sorted(postings.terms)
+    if not terms:
+        return
+    rank = np.empty(len(terms), dtype=np.uint32)
+    rank[np.fromiter((postings.terms[t] for t in terms), np.uint32, len(terms))] = (
+        np.arange(len(terms), dtype=np.uint32))
+    keys = rank[np.frombuffer(postings.term_ids, dtype=np.uint32)]
+    order = np.argsort(keys, kind="stable")
+    term_sizes = np.bincount(keys, minlength=len(terms))
+    del keys
+    docs = np.frombuffer(postings.docs, dtype=np.uint32)[order]
+    weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
+    values = None if postings.values is None else [postings.values[i] for i in order.tolist()]
+    del order, postings
+
+    fieldwriter.start_field(fieldname, fieldobj)
+    block_size = fieldwriter._postwriter._blocklimit
+    blocks = _Blocks(term_sizes, block_size, docs, weights,
+                     _document_lengths(lengths, fieldname, doc_count))
+    docs_bytes, weights_bytes = docs.tobytes(), weights.tobytes()
+    del docs, weights
+    block = 0
+    for term, blocks_of_term in zip(terms, blocks.per_term):
+        fieldwriter.start_term(term)
+        postwriter = fieldwriter._postwriter
+        for n in range(blocks_of_term):
+            if n:
+                postwriter._write_block()
+            first, last = blocks.starts[block], blocks.ends[block]
+            postwriter._ids = array("I", docs_bytes[4 * first:4 * last])
+            postwriter._weights = array("f", weights_bytes[4 * first:4 * last])
+            postwriter._values = [v for v in values[first:last] if v] if values else []
+            postwriter._maxweight = blocks.max_weight[block]
+            postwriter._minlength = blocks.min_length[block]
+            postwriter._maxlength = blocks.max_length[block]
+            block += 1
+        fieldwriter.finish_term()
+    fieldwriter.finish_field()
+
+
+class _Blocks:
+    """Where every posting block of a field starts and ends, and the statistics Whoosh keeps
+    for it (highest weight, shortest and longest document), computed for all blocks at once:
+    a Python loop over tens of millions of postings is what this module exists to avoid."""
+
+    def __init__(self, term_sizes: np.ndarray, block_size: int, docs: np.ndarray,
+                 weights: np.ndarray, doc_lengths: np.ndarray):
+        per_term = -(-term_sizes // block_size)
+        term_starts = np.cumsum(term_sizes) - term_sizes
+        first_block = np.cumsum(per_term) - per_term
+        nth = np.arange(int(per_term.sum())) - np.repeat(first_block, per_term)
+        starts = np.repeat(term_starts, per_term) + nth * block_size
+        ends = np.minimum(starts + block_size, np.repeat(term_starts + term_sizes, per_term))
+        lengths = doc_lengths[docs]
+        longest = np.maximum.reduceat(lengths, starts)
+        shortest = np.minimum.reduceat(np.where(lengths > 0, lengths, _NO_LENGTH), starts)
+        self.per_term = per_term.tolist()
+        self.starts = starts.tolist()
+        self.ends = ends.tolist()
+        self.max_weight = np.maximum(np.maximum.reduceat(weights, starts), 0).tolist()
+        self.max_length = longest.tolist()
+        self.min_length = [None if s == _NO_LENGTH else s for s in shortest.tolist()]
+
+
+_NO_LENGTH = np.iinfo(np.int32).max
+
+
+class _ArraySubWriterTask(SubWriterTask):
+    """Whoosh's sub-writer process with an ``ArraySegmentWriter``; it always writes its own
+    segment (Whoosh's ``multisegment``), which the parent adds to the index as it is."""
+
+    def run(self):
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = ArraySegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        self.resultqueue.put((None, set(), writer._finalize_segment()), timeout=5)
+
+
+class ParallelArrayWriter(MpWriter, ArraySegmentWriter):
+    """Whoosh's multiprocessing writer with array sub-writers, one segment per sub-writer.
+    The parent itself only merges small existing segments (Whoosh's merge policy), through
+    the same arrays."""
+
+    def __init__(self, ix, procs: int, **kwargs):
+        MpWriter.__init__(self, ix, procs=procs, multisegment=True, **kwargs)
+        _refuse_unsupported(self.schema)
+        self._postings = {}
+
+    def _new_task(self):
+        task = _ArraySubWriterTask(self.storage, self.indexname, self.jobqueue,
+                                   self.resultqueue, self.subargs, True)
+        self.tasks.append(task)
+        task.start()
+        return task
