@@ -13,11 +13,18 @@ and compares every posting, term statistic and block.
 
 from __future__ import annotations
 
+import queue
 from array import array
 
 import numpy as np
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
+
+SEGMENT_POSTINGS = 50_000_000
+"""Postings a writer holds (about 12 bytes each, plus its term dictionaries) before it writes
+them out as a segment and starts another, so that the memory a build needs stays bounded
+however large the archive: 79,147 articles hold about 80 million postings, so two
+sub-writers build them as two segments, and a larger archive gets more segments."""
 
 
 class _FieldPostings:
@@ -70,10 +77,38 @@ class ArraySegmentWriter(SegmentWriter):
     which no field of ours uses (a schema that has them is refused).
     """
 
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix, segment_postings: int = SEGMENT_POSTINGS, **kwargs):
         super().__init__(ix, **kwargs)
+        self._hold_postings(segment_postings)
+
+    def _hold_postings(self, segment_postings: int) -> None:
         _refuse_unsupported(self.schema)
         self._postings: dict[str, _FieldPostings] = {}
+        self._segment_postings = segment_postings
+        self._held = 0
+        self.written_segments: list = []
+
+    def _start_new_segment(self) -> None:
+        """Write what is held as a finished segment and go on in a new, empty one."""
+        self.written_segments.append(self._finalize_segment())
+        codec = self.codec
+        self.newsegment = codec.new_segment(self.storage, self.indexname)
+        self.perdocwriter = codec.per_document_writer(self.storage, self.newsegment)
+        self.fieldwriter = codec.field_writer(self.storage, self.newsegment)
+        self.docnum = self.docbase
+        self._added = False
+        self._held = 0
+
+    def _merge_segments(self, mergetype, optimize, merge):
+        """The segments kept by Whoosh's merge policy, and those this writer finished."""
+        return super()._merge_segments(mergetype, optimize, merge) + self.written_segments
+
+    def finished_segments(self) -> list:
+        """Every segment this writer wrote, for a parent writer to commit."""
+        if self._added:
+            return self.written_segments + [self._finalize_segment()]
+        self._close_segment()
+        return self.written_segments
 
     def _field_postings(self, fieldname: str) -> _FieldPostings:
         postings = self._postings.get(fieldname)
@@ -100,8 +135,10 @@ class ArraySegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     boost = self._field_boost(fields, fieldname, docboost)
-                    length = self._field_postings(fieldname).add_document(
-                        field.index(value), docnum, boost)
+                    postings = self._field_postings(fieldname)
+                    held = len(postings.docs)
+                    length = postings.add_document(field.index(value), docnum, boost)
+                    self._held += len(postings.docs) - held
                     if not field.scorable:
                         length = 0
                 stored = fields.get(f"_stored_{fieldname}", value)
@@ -117,6 +154,8 @@ class ArraySegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+        if self._held >= self._segment_postings:
+            self._start_new_segment()
 
     def add_postings_to_pool(self, reader, startdoc, docmap):
         """Postings of segments merged into this one (Whoosh's merge policy) join the arrays."""
@@ -222,7 +261,7 @@ _NO_LENGTH = np.iinfo(np.int32).max
 
 class _ArraySubWriterTask(SubWriterTask):
     """Whoosh's sub-writer process with an ``ArraySegmentWriter``; it always writes its own
-    segment (Whoosh's ``multisegment``), which the parent adds to the index as it is."""
+    segments (Whoosh's ``multisegment``), which the parent adds to the index as they are."""
 
     def run(self):
         ix = self.storage.open_index(self.indexname)
@@ -235,18 +274,18 @@ class _ArraySubWriterTask(SubWriterTask):
         if not self.running:
             writer.cancel()
             return
-        self.resultqueue.put((None, set(), writer._finalize_segment()), timeout=5)
+        self.resultqueue.put((None, set(), writer.finished_segments()), timeout=5)
 
 
 class ParallelArrayWriter(MpWriter, ArraySegmentWriter):
-    """Whoosh's multiprocessing writer with array sub-writers, one segment per sub-writer.
+    """Whoosh's multiprocessing writer with array sub-writers, each writing its own segments.
     The parent itself only merges small existing segments (Whoosh's merge policy), through
     the same arrays."""
 
-    def __init__(self, ix, procs: int, **kwargs):
-        MpWriter.__init__(self, ix, procs=procs, multisegment=True, **kwargs)
-        _refuse_unsupported(self.schema)
-        self._postings = {}
+    def __init__(self, ix, procs: int, segment_postings: int = SEGMENT_POSTINGS, **kwargs):
+        MpWriter.__init__(self, ix, procs=procs, multisegment=True,
+                          subargs=dict(kwargs, segment_postings=segment_postings), **kwargs)
+        self._hold_postings(segment_postings)
 
     def _new_task(self):
         task = _ArraySubWriterTask(self.storage, self.indexname, self.jobqueue,
@@ -254,3 +293,25 @@ class ParallelArrayWriter(MpWriter, ArraySegmentWriter):
         self.tasks.append(task)
         task.start()
         return task
+
+    def _commit(self, mergetype, optimize, merge):
+        """``MpWriter._commit`` for separate segments, taking a list of segments from each
+        sub-writer instead of one."""
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        segments = self._merge_segments(mergetype, optimize, merge)
+        for task in self.tasks:
+            task.join()
+        for _ in self.tasks:
+            try:
+                segments += self.resultqueue.get(timeout=1)[2]
+            except queue.Empty:
+                pass
+        if self._added:
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(segments)
+        self._finish()

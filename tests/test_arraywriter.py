@@ -113,7 +113,8 @@ def _reader_view(index_dir: Path) -> tuple[dict, dict]:
                                       info.max_length(), info.max_weight(), sorted(postings))
         for docnum, doc_id in ids.items():
             for fieldname in ix.schema.scorable_names():
-                lengths[doc_id, fieldname] = reader.doc_field_length(docnum, fieldname)
+                # None (no length stored) and 0 (a segment without the field) both mean 0
+                lengths[doc_id, fieldname] = reader.doc_field_length(docnum, fieldname) or 0
     ix.close()
     return terms, lengths
 
@@ -138,3 +139,25 @@ def test_schema_with_term_vectors_is_refused_naming_the_field(tmp_path):
     ix = _new_index(tmp_path / "ix", Schema(noidung=TEXT(vector=True)))
     with pytest.raises(ValueError, match="'noidung'"):
         ArraySegmentWriter(ix)
+
+
+def test_writers_start_a_new_segment_when_they_hold_enough_postings(tmp_path):
+    documents = _documents(300, seed=5)
+    ix = _new_index(tmp_path / "whoosh")
+    _write(ix, SegmentWriter, documents)
+    single = _new_index(tmp_path / "single")
+    writer = ArraySegmentWriter(single, segment_postings=5_000, compound=False)
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+    parallel = _new_index(tmp_path / "parallel")
+    writer = ParallelArrayWriter(parallel, procs=2, batchsize=25, segment_postings=5_000,
+                                 compound=False)
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+    assert len(single._segments()) > 3
+    assert len(parallel._segments()) > 3
+    whoosh_view = _reader_view(tmp_path / "whoosh")
+    assert _reader_view(tmp_path / "single") == whoosh_view
+    assert _reader_view(tmp_path / "parallel") == whoosh_view
