@@ -6,9 +6,8 @@ sorts them and spills and merges runs of them, and ``FieldWriter.add_postings``,
 a Python call per posting and reads each posting's document length back from the length
 column. Here a field's postings are appended to three arrays as documents arrive (term
 number, document, weight), put in term order once with numpy when the segment is written,
-and handed to Whoosh's own posting writer a block at a time. The files are Whoosh's own
-format: a test reads back what these writers and Whoosh's own make of the same documents
-and compares every posting, term statistic and block.
+and written out block by block in Whoosh 3's posting format. The files are Whoosh's own:
+tests compare them byte for byte with what Whoosh's writer makes of the same documents.
 """
 
 from __future__ import annotations
