@@ -117,11 +117,18 @@ def one_edit_away(key: str) -> set[str]:
     return found
 
 
+_VOWEL = re.compile("[aeiouy]")
+
+
 def correct_typos(reader, folded_keys: list[str]) -> list[str]:
-    """Replace folded syllables absent from the archive by their most frequent near neighbour."""
+    """Replace folded syllables absent from the archive by their most frequent near neighbour.
+
+    Every Vietnamese syllable has a vowel, so a word without one that the archive does not
+    hold is a code, an abbreviation or markup ("src", "x"), never a misspelt syllable.
+    """
     fixed = []
     for key in folded_keys:
-        if key.isdigit() or reader.doc_frequency("fold", key):
+        if key.isdigit() or not _VOWEL.search(key) or reader.doc_frequency("fold", key):
             fixed.append(key)
             continue
         candidates = [(n, c) for c in one_edit_away(key) if (n := reader.doc_frequency("fold", c))]

@@ -432,6 +432,14 @@ def test_typo_in_one_word_gets_a_correction(searcher):
     assert results.suggestion == "ngân hàng"
 
 
+def test_words_without_a_vowel_are_never_corrected(searcher):
+    # "ngn" is one letter from "ngân", but no Vietnamese syllable lacks a vowel: a code,
+    # an abbreviation or markup ("<img src=x ...>") is left as typed
+    assert search(searcher, "ngn").suggestion is None
+    assert search(searcher, "ngân ngn").suggestion is None
+    assert search(searcher, "ngânn").suggestion == "ngân"  # with a vowel it still is
+
+
 def test_good_accented_query_gets_no_suggestion(searcher):
     assert search(searcher, "đại dương").suggestion is None
     assert search(searcher, "Đảng bộ Khối").suggestion is None
