@@ -244,6 +244,7 @@ class _Whoosh3Terms:
         offset = self.postfile.tell()
         block = 0
         for term, blocks_of_term in zip(terms, blocks.per_term):
+            term_first, term_last = blocks.starts[block], blocks.ends[block + blocks_of_term - 1]
             pieces = [WHOOSH3_HEADER_MAGIC]
             total_weight = 0
             min_length = None
@@ -271,12 +272,11 @@ class _Whoosh3Terms:
                 block += 1
             posting_bytes = b"".join(pieces)
             self.postfile.write(posting_bytes)
-            first_doc = int(docs[blocks.starts[block - blocks_of_term]])
             term_info = _TERM_INFO.pack(
-                0, total_weight, blocks.ends[block - 1] - blocks.starts[block - blocks_of_term],
+                0, total_weight, term_last - term_first,
                 0 if min_length is None else length_to_byte(min_length),
-                length_to_byte(max_length), max_weight, first_doc,
-                int(docs[blocks.ends[block - 1] - 1]))
+                length_to_byte(max_length), max_weight, int(docs[term_first]),
+                int(docs[term_last - 1]))
             self.tindex.add(self.key_prefix + term, term_info + pack_long(offset)
                             + pack_int(len(posting_bytes)))
             offset += len(posting_bytes)

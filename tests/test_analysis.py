@@ -25,7 +25,9 @@ from indexer.analysis import (
     normalize_tone_style,
     segment,
     syllable_keys,
+    term_texts,
 )
+from indexer.schema import build_schema
 
 
 def nfd(text: str) -> str:
@@ -300,3 +302,18 @@ def test_ngrams_of_a_query_meet_the_documents_compounds():
     query = syllable_keys("dang bo khoi cac co quan trung uong")
     grams = set(ngrams(query))
     assert set(document) <= grams
+
+
+@pytest.mark.parametrize("field", ["syl", "fold", "pair", "word", "wfold", "tsyl", "tfold", "tword", "twfold"])
+@pytest.mark.parametrize("text", [
+    seed_text(),
+    "Hoà bình\x1eThuỷ điện Hoà Bình: 2.400 MW, “đường dây 500 kV” – ĐBSCL; Nguyễn_Văn A.",
+    "",
+    "\x1e",
+    "Ngắn",
+])
+def test_term_texts_are_the_tokens_of_the_analyzer(field, text):
+    """Indexing takes plain term texts, queries and highlighting take Whoosh's tokens:
+    both must be the same terms, or a query would miss what was indexed."""
+    analyzer = build_schema()[field].analyzer
+    assert term_texts(analyzer, text) == [token.text for token in analyzer(text)]
