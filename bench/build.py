@@ -9,6 +9,10 @@ fresh processes, timed from outside, so start-up and imports count for both.
 The last index of each size stays in bench/out/indexes/ for queries.py, http.py and
 incremental.py.
 
+Sizes of LARGE_SIZE and more are built once unless ``--runs`` is given: a build of 79,147
+articles takes 9-12 minutes per engine on the reference machine, so three runs of every
+size would make ``make bench`` take about 2½ hours.
+
     .venv/bin/python bench/build.py [--sizes 5000,20000,50000,all] [--runs 3] [--quick]
 """
 
@@ -26,6 +30,7 @@ from bench import common
 from bench.common import MB, Measured, Result
 
 DESCRIPTION = "Full build time, memory and size: ours against plain Whoosh."
+LARGE_SIZE = 50_000
 
 
 def build_ours(archive: Path, size: int, run: int) -> tuple[Measured, int, int]:
@@ -74,12 +79,16 @@ def _summary(samples: list[tuple[Measured, int, int]]) -> dict:
     }
 
 
+def _runs(size: int, args) -> int:
+    return args.runs if args.runs_given or size < LARGE_SIZE else 1
+
+
 def main(argv: list[str] | None = None) -> Result:
     args = common.parse_options(DESCRIPTION, argv, sizes="5000,20000,50000,all", runs=3,
                                 quick_sizes="1000", quick_runs=1)
     if reason := common.corpus_missing():
         return common.skipped(reason)
-    rows = [measure_size(size, args.runs) for size in common.resolve_sizes(args.sizes)]
+    rows = [measure_size(size, _runs(size, args)) for size in common.resolve_sizes(args.sizes)]
     body = common.table(
         ["articles", "ours s", "ref s", "time ours/ref", "ours docs/s", "ref docs/s",
          "ours peak MB", "ours largest proc MB", "ref peak MB", "ours index MB",
@@ -90,8 +99,9 @@ def main(argv: list[str] | None = None) -> Result:
           r["ours"]["max_process_mb"], r["reference"]["peak_tree_mb"],
           r["ours"]["index_mb"], r["reference"]["index_mb"],
           r["ours"]["index_mb"] / r["reference"]["index_mb"]] for r in rows])
+    runs = ", ".join(f"{r['size']:,}: {len(r['ours']['all_wall_s'])}" for r in rows)
     notes = [
-        f"Median of {args.runs} run(s) per size; ours and the reference alternate which goes "
+        f"Median of the runs per size ({runs}); ours and the reference alternate which goes "
         "first. Times are process wall time, start-up and imports included.",
         "Reference: Whoosh StandardAnalyzer on title + body, one single-process writer "
         "(limitmb=256), same reader (indexer.articles). Ours: `vnsearch index --full` with "

@@ -116,6 +116,7 @@ def parse_options(
     if extra:
         extra(parser)
     args = parser.parse_args(argv)
+    args.runs_given = args.runs is not None
     args.sizes = args.sizes or (quick_sizes if args.quick else sizes)
     args.runs = max(1, args.runs or (quick_runs if args.quick else runs))
     return args

@@ -2,8 +2,9 @@
 
 build.py comes first because it leaves the indexes the others use: incremental.py works
 on the 50,000-article one (or the largest built, if 50,000 is not among --sizes), and
-queries.py and http.py on the largest. A benchmark that is skipped or fails is noted in
-the results and the others still run.
+queries.py and http.py on the largest; ceiling.py times a build's stages alone on the
+smallest (at most CEILING_SIZE). A benchmark that is skipped or fails is noted in the
+results and the others still run.
 
     .venv/bin/python bench/run_all.py [--sizes 5000,20000,50000,all] [--runs N] [--quick]
                                       [--output bench/RESULTS.md]
@@ -18,10 +19,13 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/run_all.py`: see bench/__init__.py
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import build, common, http, incremental, queries
+from bench import build, ceiling, common, http, incremental, queries
 from bench.common import Result
 
 INCREMENTAL_SIZE = 50_000
+CEILING_SIZE = 5_000
+"""The build stages alone are timed on this many articles at most: their rates per article
+are what counts, and the stages together take about two minutes per run at this size."""
 
 HOW_TO_READ = """\
 Every number is a median over several runs (the count is under each table); nothing here is
@@ -63,6 +67,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, Result]]:
     updated = str(INCREMENTAL_SIZE if INCREMENTAL_SIZE in build_sizes else max(build_sizes))
     steps = [
         ("build.py", build.main, ",".join(map(str, build_sizes))),
+        ("ceiling.py", ceiling.main, str(min(CEILING_SIZE, *build_sizes))),
         ("incremental.py", incremental.main, updated),
         ("queries.py", queries.main, largest),
         ("http.py", http.main, largest),
