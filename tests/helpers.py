@@ -6,8 +6,10 @@ our user's seed article, is read from the repository's ``archive/`` folder.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -17,6 +19,23 @@ SEED_PATH = REPO / "archive" / SEED_ID
 SEED_TITLE = "70 năm truyền thống Đảng bộ Khối các cơ quan Trung ương"
 VNSEARCH = REPO / ".venv" / "bin" / "vnsearch"
 PYTHON = REPO / ".venv" / "bin" / "python"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(port: int, path: str, timeout: float = 15) -> tuple[int, bytes]:
+    """(status, body) of one GET to a server on 127.0.0.1."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
 
 
 def seed_text() -> str:

@@ -11,12 +11,10 @@ The longer versions of these checks are in ``bench/soak.py``.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -27,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, VNSEARCH
+from helpers import REPO, VNSEARCH, free_port, http_get
 from indexer.build import verify
 from indexer.location import current_dir, open_current
 from indexer.lock import lock_is_free
@@ -326,22 +324,6 @@ def test_incremental_run_losing_a_sub_writer_says_so_and_the_next_run_heals(tmp_
 
 
 MARKER = "khinh khí cầu"  # only in the articles the test adds and deletes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_get(port: int, path: str, timeout: float = 15) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 @contextmanager

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import free_port
 from webfixtures import REPO, SEED_ID, build_index
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,12 +34,6 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install -y chromium)",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
