@@ -24,7 +24,7 @@ from whoosh import sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.query import And, AndMaybe, AndNot, Every, Or, Query, Term, TermRange
 
-from . import arraysearch, termcache  # noqa: F401  (termcache: remembers term lookups)
+from . import arraysearch, intersect, termcache  # noqa: F401  (termcache: remembers lookups)
 from .analysis import (
     fold,
     folded_match_form,
@@ -241,7 +241,15 @@ def build_query(parsed: ParsedQuery, mode: str) -> Query:
 
 
 def _modes(parsed: ParsedQuery) -> list[str]:
-    return ["exact", "folded", "relaxed"] if parsed.accented else ["folded", "relaxed"]
+    modes = ["exact", "folded"] if parsed.accented else ["folded"]
+    return modes + ["relaxed"] if _relaxable(parsed) else modes
+
+
+def _relaxable(parsed: ParsedQuery) -> bool:
+    """Whether any-of can find what all-of did not: not for one phrase or one word (or a
+    choice of them), which the any-of pass would only search for again."""
+    return len(parsed.required) > 1 or any(
+        not unit.phrase and len(unit.keys) > 1 for unit in parsed.required[0])
 
 
 def _filter(params: SearchParams) -> Query | None:
@@ -356,13 +364,14 @@ class ArchiveSearcher:
         with self._lock:
             searcher = self._fresh()
             texts: list[str] = []
-            for mode in (["browse"] if browsing else _modes(parsed)):
-                page, texts = self._run(searcher, parsed, mode, params, facets, snippets,
-                                        results, deadline)
-                if results.total or results.timed_out:
-                    results.relaxed = mode == "relaxed"
-                    results.hits = page
-                    break
+            with intersect.deadline(deadline):
+                for mode in (["browse"] if browsing else _modes(parsed)):
+                    page, texts = self._run(searcher, parsed, mode, params, facets, snippets,
+                                            results, deadline)
+                    if results.total or results.timed_out:
+                        results.relaxed = mode == "relaxed"
+                        results.hits = page
+                        break
             if suggest and not browsing:
                 results.suggestion = self._suggestion(searcher, parsed, results, texts)
         results.took_ms = (time.perf_counter() - started) * 1000

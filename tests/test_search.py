@@ -13,6 +13,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from helpers import SEED_ID, SEED_TITLE, wait_for_refresh, write_article, write_small_archive
 from indexer.build import build
+from indexer.query import parse
 from indexer.suggest import one_edit_away
 from indexer.search import (
     MAX_PAGE,
@@ -22,6 +23,7 @@ from indexer.search import (
     Hit,
     SearchParams,
     SearchResults,
+    _modes,
 )
 
 DUONG = "giao-thong/con-duong-moi.txt"  # "đường" in title and body
@@ -239,6 +241,42 @@ def test_long_phrase_needs_its_syllables_consecutive(tmp_path):
         assert search(s, '"hội nghị bàn"').total == 0
     finally:
         s.close()
+
+
+def test_a_phrase_whose_candidates_all_fail_still_stops_at_the_time_limit(tmp_path):
+    """Every article holds the pair "có có" but none the run "có có có": each candidate is
+    read and rejected without a match being collected, where Whoosh's own limit never
+    gets a say."""
+    archive = tmp_path / "archive"
+    for i in range(80):
+        write_article(archive, f"a/bai-{i}.txt", f"Bản tin số {i}",
+                      f"Ai có có quyền hỏi, người đó có câu trả lời số {i}.")
+    build(archive, tmp_path / "index", jobs=1)
+    patient = ArchiveSearcher(tmp_path / "index")
+    hurried = ArchiveSearcher(tmp_path / "index", time_limit=0.0)
+    try:
+        assert search(patient, '"có có quyền"').total == 80
+        found = search(patient, '"có có có"')
+        assert (found.total, found.timed_out) == (0, False)
+        stopped = search(hurried, '"có có có"')
+        assert (stopped.total, stopped.timed_out) == (0, True)
+    finally:
+        patient.close()
+        hurried.close()
+
+
+@pytest.mark.parametrize("q, modes", [
+    ('"có có có"', ["exact", "folded"]),
+    ("dang", ["folded"]),
+    ('"an ninh" OR quốc', ["exact", "folded"]),
+    ("hoà bình", ["exact", "folded", "relaxed"]),
+    ('"an ninh" quốc', ["exact", "folded", "relaxed"]),
+    ('dang OR "an ninh" quoc', ["folded", "relaxed"]),
+])
+def test_the_any_word_pass_runs_only_when_it_can_find_more(q, modes):
+    """One phrase or one word (or a choice of them) that all-of did not find, any-of would
+    only search for again."""
+    assert _modes(parse(q)) == modes
 
 
 def test_exclusion(searcher):
