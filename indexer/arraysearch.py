@@ -1,4 +1,4 @@
-"""All-of queries matched and scored over whole posting lists at once, with numpy.
+"""Queries of plain words matched and scored over whole posting lists at once, with numpy.
 
 Whoosh finds and scores matches one document at a time, through a tree of Python
 matchers. A headline typed without marks is five to fifteen common syllables and can
@@ -8,15 +8,22 @@ word required, compounds and exact spellings only adding to the score) this modu
 intersects the words' posting lists as sorted arrays, scores every match with the same
 BM25F formula in a few vector operations and counts facets with ``bincount``. Matches,
 scores and order equal Whoosh's (the tests compare them); every other shape (phrases,
-OR, exclusions, sorting by date, any-of fallback) stays with Whoosh.
+exclusions, sorting by date) stays with Whoosh.
 
-The rarest word's postings are the candidates; each other word keeps those it holds.
-Decoding a long posting list costs about half a microsecond per posting (zlib and
-unpickling per block of 128), more than intersecting it, so decoded lists of common
-words are kept in a bounded least-recently-used cache per process (a segment never
-changes once written, so an entry stays valid for as long as its segment exists). A
-long list that is not cached, asked about fewer candidates than it has blocks, is
+For all-of queries the rarest word's postings are the candidates; each other word keeps
+those it holds. Decoding a long posting list costs about half a microsecond per posting
+(zlib and unpickling per block of 128), more than intersecting it, so decoded lists of
+common words are kept in a bounded least-recently-used cache per process (a segment
+never changes once written, so an entry stays valid for as long as its segment exists).
+A long list that is not cached, asked about fewer candidates than it has blocks, is
 probed by skipping instead, which decodes only the blocks that hold a candidate.
+
+Any-of queries (``OR``, and ``DrivenOr``, the fallback when no article has every word)
+take the union of their (driving) words' postings as candidates and score them as
+Whoosh's union with its coordination factor. Whoosh recounts that factor over the words
+left each time a word's postings run out in the middle of a search, so its scores there
+depend on document order; here every document is scored against every word of its
+segment, as Whoosh scores a document its matcher is moved to.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from whoosh import scoring
 from whoosh.query import AndMaybe, Or, Query, Term
 
 from .bm25 import field_lengths
-from .intersect import ChainAnd
+from .intersect import ChainAnd, DrivenOr, drivers
 
 POSTINGS_PER_BLOCK = 128
 """Whoosh's posting block size (its codec's default, which the index is written with)."""
@@ -46,16 +53,25 @@ class ArrayHit:
     """One match found here, with the small part of Whoosh's ``Hit`` that callers use;
     like it, reads the stored fields once (ranking, the page and suggestions all ask)."""
 
-    __slots__ = ("searcher", "docnum", "score", "_fields")
+    __slots__ = ("searcher", "docnum", "score", "_fields", "_matched")
 
-    def __init__(self, searcher, docnum: int, score: float):
+    def __init__(self, searcher, docnum: int, score: float,
+                 matched: list[tuple[str, bytes]] | None = None):
         self.searcher, self.docnum, self.score = searcher, docnum, score
         self._fields: dict | None = None
+        self._matched = matched
 
     def fields(self) -> dict:
         if self._fields is None:
             self._fields = self.searcher.stored_fields(self.docnum)
         return self._fields
+
+    def matched_terms(self) -> list[tuple[str, bytes]]:
+        """The query's terms this document holds (Whoosh's, with ``terms=True``); known
+        for any-of matches, whose ranking counts them."""
+        if self._matched is None:
+            raise ValueError("matched terms are kept for any-of queries only")
+        return self._matched
 
 
 @dataclass
@@ -228,8 +244,26 @@ def _flatten_all_of(query: Query) -> list[Term] | None:
     return None
 
 
-def plan(query: Query) -> tuple[list[Term], list[Term]] | None:
-    """(required terms, score-only terms) when the query has the shape handled here."""
+@dataclass(frozen=True)
+class Plan:
+    """What a query asks of the arrays: every ``required`` term, or (with ``any_of``) any
+    of them, as ``DrivenOr`` (``driven``) or Whoosh's ``Or`` with coordination ``scale``
+    match; ``bonus`` terms only add to the score."""
+
+    required: list[Term]
+    bonus: list[Term]
+    any_of: bool = False
+    driven: bool = False
+    scale: float | None = None
+
+
+def _plain_terms(query: Query) -> list[Term] | None:
+    subs = query.subqueries
+    return list(subs) if subs and all(type(t) is Term for t in subs) else None
+
+
+def plan(query: Query) -> Plan | None:
+    """The query as a ``Plan`` when it has a shape handled here, else None."""
     bonus: list[Term] = []
     if type(query) is AndMaybe:
         optional = query.b
@@ -237,8 +271,14 @@ def plan(query: Query) -> tuple[list[Term], list[Term]] | None:
         if not all(type(t) is Term for t in subs) or (type(optional) is Or and optional.scale):
             return None
         query, bonus = query.a, list(subs)
+    if type(query) in (Or, DrivenOr) and query.boost == 1.0:
+        terms = _plain_terms(query)
+        if terms is None:
+            return None
+        return Plan(terms, bonus, any_of=True, driven=type(query) is DrivenOr,
+                    scale=query.scale)
     required = _flatten_all_of(query)
-    return (required, bonus) if required else None
+    return Plan(required, bonus) if required else None
 
 
 def _term_bytes(searcher, term: Term) -> bytes:
@@ -294,15 +334,28 @@ def _facet_column(reader, name: str) -> tuple[np.ndarray, list]:
     return cache[name]
 
 
-def _segment_matches(searcher, subsearcher, offset, required, bonus, allowed):
-    """(segment document numbers, their scores) of the documents holding every required
-    term, or None when a weighting or length column is not what arrays reproduce.
+_Presence = list[tuple[str, bytes, np.ndarray]]
+"""Per query term (field, text): which of a segment's matches hold it."""
+
+
+def _keep(reader, docs: np.ndarray, offset: int, allowed: np.ndarray | None) -> np.ndarray:
+    """Which of ``docs`` (segment numbers) are live and let through by the filter."""
+    live = _live_mask(reader)
+    keep = np.ones(len(docs), dtype=bool) if live is None else live[docs]
+    if allowed is not None:
+        keep &= allowed[docs + offset]
+    return keep
+
+
+def _all_of(searcher, subsearcher, offset, terms_wanted, allowed):
+    """(segment document numbers, their scores) of the documents holding every term, or
+    None when a weighting or length column is not what arrays reproduce.
 
     The rarest term's postings are the candidates; each other term, rarest first, keeps
     those it holds."""
     reader = subsearcher.reader()
     terms = []
-    for term in required:
+    for term in terms_wanted:
         tbytes = _term_bytes(searcher, term)
         frequency = reader.doc_frequency(term.fieldname, tbytes)
         if not frequency:
@@ -311,10 +364,7 @@ def _segment_matches(searcher, subsearcher, offset, required, bonus, allowed):
     terms.sort(key=lambda item: item[0])
     frequency, term, tbytes = terms[0]
     docs, weights = _postings(reader, term.fieldname, tbytes, frequency)
-    keep = _live_mask(reader)
-    keep = np.ones(len(docs), dtype=bool) if keep is None else keep[docs]
-    if allowed is not None:
-        keep &= allowed[docs + offset]
+    keep = _keep(reader, docs, offset, allowed)
     docs, found = docs[keep], [(term, tbytes, weights[keep])]
     for _, term, tbytes in terms[1:]:
         present, weights = _lookup(reader, term.fieldname, tbytes, docs)
@@ -326,16 +376,67 @@ def _segment_matches(searcher, subsearcher, offset, required, bonus, allowed):
         if scored is None:
             return None
         total += scored
-    for term in bonus:
+    return docs, total
+
+
+def _any_of(searcher, subsearcher, offset, planned: Plan, allowed, presence: _Presence):
+    """(segment document numbers, their scores) of the documents holding any of the terms
+    (of a driving one, for ``DrivenOr``), scored as Whoosh's union and ``CoordMatcher``:
+    the terms' scores summed, then ``(sum + (matching - 1) / (terms - scale) ** 2) *
+    (terms - 1) / terms`` over the terms this segment holds. Which terms each match holds
+    is added to ``presence``."""
+    reader = subsearcher.reader()
+    terms = [(term, _term_bytes(searcher, term)) for term in planned.required]
+    sizes = [reader.doc_frequency(term.fieldname, tbytes) for term, tbytes in terms]
+    driving = drivers(sizes, reader.doc_count_all()) if planned.driven else range(len(terms))
+    lists = [_postings(reader, terms[i][0].fieldname, terms[i][1], sizes[i])[0]
+             for i in driving if sizes[i]]
+    if not lists:
+        return np.zeros(0, dtype=np.int32), np.zeros(0)
+    docs = np.unique(np.concatenate(lists))
+    docs = docs[_keep(reader, docs, offset, allowed)]
+    total = np.zeros(len(docs))
+    matching = np.zeros(len(docs))
+    for (term, tbytes), size in zip(terms, sizes):
+        if not size:
+            continue
+        present, weights = _lookup(reader, term.fieldname, tbytes, docs)
+        scored = _scores(searcher, subsearcher, term, tbytes, weights[present], docs[present])
+        if scored is None:
+            return None
+        total[present] += scored
+        matching += present
+        presence.append((term.fieldname, tbytes, present))
+    held = sum(1 for size in sizes if size)
+    if planned.scale and held > 1 and held != planned.scale:
+        total = (total + (matching - 1) / (held - planned.scale) ** 2) * ((held - 1) / held)
+    return docs, total
+
+
+def _segment_matches(searcher, subsearcher, offset, planned: Plan, allowed):
+    """(segment document numbers, scores, which terms each holds or None) of the matches,
+    or None when a weighting or length column is not what arrays reproduce."""
+    presence: _Presence = []
+    if planned.any_of:
+        found = _any_of(searcher, subsearcher, offset, planned, allowed, presence)
+    else:
+        found = _all_of(searcher, subsearcher, offset, planned.required, allowed)
+    if found is None:
+        return None
+    docs, total = found
+    reader = subsearcher.reader()
+    for term in planned.bonus:
         tbytes = _term_bytes(searcher, term)
         present, weights = _lookup(reader, term.fieldname, tbytes, docs)
+        if planned.any_of:
+            presence.append((term.fieldname, tbytes, present))
         if not present.any():
             continue
         scored = _scores(searcher, subsearcher, term, tbytes, weights[present], docs[present])
         if scored is None:
             return None
         total[present] += scored
-    return docs, total
+    return docs, total, (presence if planned.any_of else None)
 
 
 def _contains(ids: np.ndarray, docs: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
@@ -363,15 +464,14 @@ def search(searcher, query: Query, filter_query: Query | None, depth: int,
     planned = plan(query)
     if planned is None:
         return None
-    required, bonus = planned
     allowed = _allowed_by(searcher, filter_query)
-    all_docs, all_scores = [], []
+    all_docs, all_scores, presences = [], [], []
     groups: dict[str, dict] = {name: {} for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
-        found = _segment_matches(searcher, subsearcher, offset, required, bonus, allowed)
+        found = _segment_matches(searcher, subsearcher, offset, planned, allowed)
         if found is None:
             return None
-        docs, scores = found
+        docs, scores, presence = found
         if not len(docs):
             continue
         for name, counts in groups.items():
@@ -382,14 +482,23 @@ def search(searcher, query: Query, filter_query: Query | None, depth: int,
                 counts[value] = counts.get(value, 0) + int(per_value[ordinal])
         all_docs.append(docs.astype(np.int64) + offset)
         all_scores.append(scores)
+        presences.append(presence)
     if not all_docs:
         return ArrayResults(total=0, hits=[], groups=groups)
     docs, scores = np.concatenate(all_docs), np.concatenate(all_scores)
+    chosen = np.arange(len(docs))
     if len(docs) > depth:
         keep = np.argpartition(-scores, depth - 1)[:depth]
-        cutoff = scores[keep].min()
-        keep = np.flatnonzero(scores >= cutoff)
-        docs, scores = docs[keep], scores[keep]
-    order = np.lexsort((docs, -scores))[:depth]
-    hits = [ArrayHit(searcher, int(docs[i]), float(scores[i])) for i in order]
-    return ArrayResults(total=sum(len(d) for d in all_docs), hits=hits, groups=groups)
+        chosen = np.flatnonzero(scores >= scores[keep].min())
+    order = chosen[np.lexsort((docs[chosen], -scores[chosen]))][:depth]
+    starts = np.cumsum([0] + [len(d) for d in all_docs])
+    hits = []
+    for i in order.tolist():
+        matched = None
+        if planned.any_of:
+            segment = int(np.searchsorted(starts, i, side="right")) - 1
+            at = i - starts[segment]
+            matched = [(field, text) for field, text, present in presences[segment]
+                       if present[at]]
+        hits.append(ArrayHit(searcher, int(docs[i]), float(scores[i]), matched))
+    return ArrayResults(total=len(docs), hits=hits, groups=groups)

@@ -170,6 +170,19 @@ DRIVER_SHARE = 0.05
 DRIVER_MIN_DOCS = 1000
 
 
+def drivers(sizes: list[int], doc_count: int) -> list[int]:
+    """Which subqueries (by position) drive a ``DrivenOr``, given their document counts: the
+    rarest, in the order of their counts, up to about 5% of the segment in all (at least
+    the rarest one)."""
+    order = sorted(range(len(sizes)), key=sizes.__getitem__)
+    budget = max(DRIVER_MIN_DOCS, DRIVER_SHARE * doc_count)
+    cut, total = 1, sizes[order[0]]
+    while cut < len(order) and total + sizes[order[cut]] <= budget:
+        total += sizes[order[cut]]
+        cut += 1
+    return order[:cut]
+
+
 class DrivenOr(Or):
     """Any of the subqueries, looking only at documents that hold one of the rarest.
 
@@ -183,17 +196,13 @@ class DrivenOr(Or):
     def _matcher(self, subs, searcher, context):
         reader = searcher.reader()
         sizes = [q.estimate_size(reader) for q in subs]
-        order = sorted(range(len(subs)), key=sizes.__getitem__)
-        budget = max(DRIVER_MIN_DOCS, DRIVER_SHARE * reader.doc_count_all())
-        cut, total = 1, sizes[order[0]]
-        while cut < len(order) and total + sizes[order[cut]] <= budget:
-            total += sizes[order[cut]]
-            cut += 1
-        if cut == len(subs):
+        driving = drivers(sizes, reader.doc_count_all())
+        if len(driving) == len(subs):
             return Or(subs, scale=self.scale)._matcher(subs, searcher, context)
-        drivers = Or([subs[i] for i in order[:cut]]).matcher(searcher, context)
-        others = Or([subs[i] for i in order[cut:]]).matcher(searcher, context)
-        matcher = matching.AndMaybeMatcher(drivers, others)
+        driven = sorted(set(range(len(subs))) - set(driving), key=sizes.__getitem__)
+        matcher = matching.AndMaybeMatcher(
+            Or([subs[i] for i in driving]).matcher(searcher, context),
+            Or([subs[i] for i in driven]).matcher(searcher, context))
         if self.scale:
             matcher = matching.CoordMatcher(matcher, scale=self.scale)
         return matcher

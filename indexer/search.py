@@ -381,15 +381,15 @@ class ArchiveSearcher:
              ) -> tuple[list[Hit], list[str]]:
         """One matching pass: the page of hits, and the best hits' texts for suggestions.
 
-        All-of queries of plain words are matched and scored over posting arrays
-        (``arraysearch``); everything else goes through Whoosh's matcher tree.
+        Queries of plain words, all-of or any-of, are matched and scored over posting
+        arrays (``arraysearch``); everything else goes through Whoosh's matcher tree.
         """
         query = Every() if mode == "browse" else build_query(parsed, mode)
         limit = params.page * params.per_page
         reranked = mode != "browse" and params.sort == "relevance"
         depth = max(limit, RERANK_DEPTH) if reranked else limit
         found = None
-        if reranked and mode != "relaxed":
+        if reranked:
             found = arraysearch.search(searcher, query, _filter(params), depth,
                                        FACETS if facets else ())
         if found is not None:
