@@ -246,11 +246,11 @@ def _flatten_all_of(query: Query) -> list[Term] | None:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a query asks of the arrays: every ``required`` term, or (with ``any_of``) any
+    """What a query asks of the arrays: every one of ``terms``, or (with ``any_of``) any
     of them, as ``DrivenOr`` (``driven``) or Whoosh's ``Or`` with coordination ``scale``
     match; ``bonus`` terms only add to the score."""
 
-    required: list[Term]
+    terms: list[Term]
     bonus: list[Term]
     any_of: bool = False
     driven: bool = False
@@ -386,7 +386,7 @@ def _any_of(searcher, subsearcher, offset, planned: Plan, allowed, presence: _Pr
     (terms - 1) / terms`` over the terms this segment holds. Which terms each match holds
     is added to ``presence``."""
     reader = subsearcher.reader()
-    terms = [(term, _term_bytes(searcher, term)) for term in planned.required]
+    terms = [(term, _term_bytes(searcher, term)) for term in planned.terms]
     sizes = [reader.doc_frequency(term.fieldname, tbytes) for term, tbytes in terms]
     driving = drivers(sizes, reader.doc_count_all()) if planned.driven else range(len(terms))
     lists = [_postings(reader, terms[i][0].fieldname, terms[i][1], sizes[i])[0]
@@ -420,7 +420,7 @@ def _segment_matches(searcher, subsearcher, offset, planned: Plan, allowed):
     if planned.any_of:
         found = _any_of(searcher, subsearcher, offset, planned, allowed, presence)
     else:
-        found = _all_of(searcher, subsearcher, offset, planned.required, allowed)
+        found = _all_of(searcher, subsearcher, offset, planned.terms, allowed)
     if found is None:
         return None
     docs, total = found

@@ -199,7 +199,9 @@ class DrivenOr(Or):
         driving = drivers(sizes, reader.doc_count_all())
         if len(driving) == len(subs):
             return Or(subs, scale=self.scale)._matcher(subs, searcher, context)
-        driven = sorted(set(range(len(subs))) - set(driving), key=sizes.__getitem__)
+        driving_set = set(driving)
+        driven = sorted((i for i in range(len(subs)) if i not in driving_set),
+                        key=sizes.__getitem__)
         matcher = matching.AndMaybeMatcher(
             Or([subs[i] for i in driving]).matcher(searcher, context),
             Or([subs[i] for i in driven]).matcher(searcher, context))

@@ -197,11 +197,11 @@ def test_shapes_arrays_do_not_reproduce_are_left_to_whoosh():
         assert arraysearch.plan(build_query(parsed, "folded")) is None, q
     assert arraysearch.plan(build_query(parse('duong "hoa binh nha"'), "relaxed")) is None
     planned = arraysearch.plan(build_query(parse("đường hòa bình"), "exact"))
-    assert [t.text for t in planned.required] == ["đường", "hòa", "bình"]
+    assert [t.text for t in planned.terms] == ["đường", "hòa", "bình"]
     assert {t.fieldname for t in planned.bonus} == {"word"}
     assert not planned.any_of
     planned = arraysearch.plan(build_query(parse("duong hoa binh"), "relaxed"))
-    assert [t.text for t in planned.required] == ["duong", "hoa", "binh"]
+    assert [t.text for t in planned.terms] == ["duong", "hoa", "binh"]
     assert planned.any_of and planned.driven and planned.scale
     planned = arraysearch.plan(build_query(parse("hòa OR bình"), "exact"))
     assert planned.any_of and not planned.driven and not planned.scale
