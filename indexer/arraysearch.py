@@ -7,8 +7,9 @@ queries' time went into moving and scoring matchers. For the common query shape 
 word required, compounds and exact spellings only adding to the score) this module
 intersects the words' posting lists as sorted arrays, scores every match with the same
 BM25F formula in a few vector operations and counts facets with ``bincount``. Matches,
-scores and order equal Whoosh's (the tests compare them); every other shape (phrases,
-exclusions, sorting by date) stays with Whoosh.
+scores and order equal Whoosh's (the tests compare them); exclusions of words (or of
+two-word phrases, one syllable-pair term) drop the matches holding them. Every other
+shape (longer phrases, sorting by date) stays with Whoosh.
 
 For all-of queries the rarest word's postings are the candidates; each other word keeps
 those it holds. Decoding a long posting list costs about half a microsecond per posting
@@ -31,11 +32,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from whoosh import scoring
-from whoosh.query import AndMaybe, Or, Query, Term
+from whoosh.query import AndMaybe, AndNot, Or, Query, Term
 
 from .bm25 import field_lengths
 from .intersect import ChainAnd, DrivenOr, drivers
@@ -255,6 +256,8 @@ class Plan:
     any_of: bool = False
     driven: bool = False
     scale: float | None = None
+    excluded: tuple[tuple[Term, ...], ...] = ()
+    """Matches holding every term of any of these are dropped."""
 
 
 def _plain_terms(query: Query) -> list[Term] | None:
@@ -262,8 +265,20 @@ def _plain_terms(query: Query) -> list[Term] | None:
     return list(subs) if subs and all(type(t) is Term for t in subs) else None
 
 
+def _exclusions(query: Query) -> tuple[tuple[Term, ...], ...] | None:
+    subs = query.subqueries if type(query) is Or else [query]
+    groups = [_flatten_all_of(sub) for sub in subs]
+    return None if any(g is None for g in groups) else tuple(tuple(g) for g in groups)
+
+
 def plan(query: Query) -> Plan | None:
     """The query as a ``Plan`` when it has a shape handled here, else None."""
+    if type(query) is AndNot:
+        excluded = _exclusions(query.b)
+        positive = plan(query.a)
+        if excluded is None or positive is None or positive.excluded:
+            return None
+        return replace(positive, excluded=positive.excluded + excluded)
     bonus: list[Term] = []
     if type(query) is AndMaybe:
         optional = query.b
@@ -413,6 +428,18 @@ def _any_of(searcher, subsearcher, offset, planned: Plan, allowed, presence: _Pr
     return docs, total
 
 
+def _holding_any(searcher, reader, groups, docs: np.ndarray) -> np.ndarray:
+    """Which of ``docs`` hold every term of at least one of ``groups``."""
+    held = np.zeros(len(docs), dtype=bool)
+    for group in groups:
+        holding = np.ones(len(docs), dtype=bool)
+        for term in group:
+            present, _ = _lookup(reader, term.fieldname, _term_bytes(searcher, term), docs)
+            holding &= present
+        held |= holding
+    return held
+
+
 def _segment_matches(searcher, subsearcher, offset, planned: Plan, allowed):
     """(segment document numbers, scores, which terms each holds or None) of the matches,
     or None when a weighting or length column is not what arrays reproduce."""
@@ -425,6 +452,10 @@ def _segment_matches(searcher, subsearcher, offset, planned: Plan, allowed):
         return None
     docs, total = found
     reader = subsearcher.reader()
+    if planned.excluded:
+        keep = ~_holding_any(searcher, reader, planned.excluded, docs)
+        docs, total = docs[keep], total[keep]
+        presence[:] = [(field, text, present[keep]) for field, text, present in presence]
     for term in planned.bonus:
         tbytes = _term_bytes(searcher, term)
         present, weights = _lookup(reader, term.fieldname, tbytes, docs)

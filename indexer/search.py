@@ -445,10 +445,13 @@ class ArchiveSearcher:
         # optimize=False: Whoosh's block-quality skipping re-plans the matcher tree every
         # few documents; on our chained intersections that made top-N searches 4-5x slower
         # (eval p50 on 50,000 articles 162 -> 31 ms) than simply scoring every match.
+        # Exclusions go in the collector's mask: Whoosh's AndNot matcher keeps a segment's
+        # first match when the excluded word's postings start before it.
+        query, mask = (query.a, query.b) if type(query) is AndNot else (query, None)
         collector = searcher.collector(
             limit=depth,
             sortedby=_sort_facet(params.sort), groupedby=groupedby, filter=_filter(params),
-            terms=mode == "relaxed" and params.sort == "relevance", optimize=False,
+            mask=mask, terms=mode == "relaxed" and params.sort == "relevance", optimize=False,
         )
         # No SIGALRM: Whoosh's alarm raises TimeLimit wherever the code happens to be,
         # even inside a postings read, which then surfaces as a CorruptIndexError.
