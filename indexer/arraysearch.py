@@ -36,10 +36,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from whoosh import scoring
-from whoosh.query import AndMaybe, AndNot, Or, Query, Term
+from whoosh.query import AndMaybe, Or, Query, Term
 
 from .bm25 import field_lengths
-from .intersect import ChainAnd, DrivenOr, drivers
+from .intersect import ChainAnd, DrivenOr, ExactAndNot, drivers
 
 POSTINGS_PER_BLOCK = 128
 """Whoosh's posting block size (its codec's default, which the index is written with)."""
@@ -273,7 +273,7 @@ def _exclusions(query: Query) -> tuple[tuple[Term, ...], ...] | None:
 
 def plan(query: Query) -> Plan | None:
     """The query as a ``Plan`` when it has a shape handled here, else None."""
-    if type(query) is AndNot:
+    if type(query) is ExactAndNot:
         excluded = _exclusions(query.b)
         positive = plan(query.a)
         if excluded is None or positive is None or positive.excluded:

@@ -33,7 +33,7 @@ from whoosh import matching
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import TimeLimit
 from whoosh.matching import ReadTooFar
-from whoosh.query import And, Or, Phrase, Query, SpanNear2, Term
+from whoosh.query import And, AndNot, Or, Phrase, Query, SpanNear2, Term
 from whoosh.query.wrappers import WrappingQuery
 
 from .analysis import folded_match_form, pair_term, phrase_pattern
@@ -264,6 +264,21 @@ def deadline(at: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+def _overdue_check() -> Callable[[], None]:
+    """A function to call per rejected candidate; raises TimeLimit, every
+    CHECK_DEADLINE_EVERY calls, once the search's deadline has passed."""
+    stop = _DEADLINE.get()
+    rejected = 0
+
+    def overdue() -> None:
+        nonlocal rejected
+        rejected += 1
+        if stop is not None and rejected % CHECK_DEADLINE_EVERY == 0 and time.monotonic() > stop:
+            raise TimeLimit
+
+    return overdue
+
+
 class _Confirmed(matching.WrappingMatcher):
     """The child's documents that ``accept`` confirms, checked lazily as the child moves so a
     search's time budget still applies between documents (see ``deadline``)."""
@@ -275,13 +290,9 @@ class _Confirmed(matching.WrappingMatcher):
 
     def _settle(self) -> None:
         child = self.child
-        stop = _DEADLINE.get()
-        rejected = 0
+        overdue = _overdue_check()
         while child.is_active() and not self.accept(child.id()):
-            rejected += 1
-            if (stop is not None and rejected % CHECK_DEADLINE_EVERY == 0
-                    and time.monotonic() > stop):
-                raise TimeLimit
+            overdue()
             child.next()
 
     def _replacement(self, newchild):
@@ -291,7 +302,12 @@ class _Confirmed(matching.WrappingMatcher):
         return _Confirmed(self.child.copy(), self.accept)
 
     def all_ids(self):
-        return (docnum for docnum in self.child.all_ids() if self.accept(docnum))
+        overdue = _overdue_check()
+        for docnum in self.child.all_ids():
+            if self.accept(docnum):
+                yield docnum
+            else:
+                overdue()
 
     def supports_block_quality(self) -> bool:
         return False
@@ -342,3 +358,21 @@ class PairPhrase(WrappingQuery):
                        for name in ("title", "body"))
 
         return _Confirmed(self.child.matcher(searcher, context), accept)
+
+
+class _ExactAndNotMatcher(matching.AndNotMatcher):
+    """Whoosh's ``AndNotMatcher`` checks its first match against the excluded documents
+    only when both lists start on the same one, so an article holding an excluded word
+    came first in its segment whenever the word's postings started before it."""
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class ExactAndNot(AndNot):
+    """The first query's matches without the second's, every one of them checked."""
+
+    def matcher(self, searcher, context=None):
+        return _ExactAndNotMatcher(self.a.matcher(searcher, context),
+                                   self.b.matcher(searcher, searcher.boolean_context()))

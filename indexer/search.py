@@ -22,7 +22,7 @@ from pathlib import Path
 from markupsafe import Markup
 from whoosh import sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import And, AndMaybe, AndNot, Every, Or, Query, Term, TermRange
+from whoosh.query import And, AndMaybe, Every, Or, Query, Term, TermRange
 
 from . import arraysearch, intersect, termcache  # noqa: F401  (termcache: remembers lookups)
 from .analysis import (
@@ -36,7 +36,7 @@ from .analysis import (
 )
 from .bm25 import ListedLengthBM25F
 from .highlight import find_spans, mark, snippet
-from .intersect import ChainAnd, ChainPhrase, DrivenOr, PairPhrase
+from .intersect import ChainAnd, ChainPhrase, DrivenOr, ExactAndNot, PairPhrase
 from .location import IndexIncompatible, IndexMissing, current_dir, open_current
 from .query import MAX_QUERY_CHARS, ParsedQuery, Unit, parse
 from .rerank import rerank
@@ -236,7 +236,7 @@ def build_query(parsed: ParsedQuery, mode: str) -> Query:
     query: Query = AndMaybe(required, Or(bonus)) if bonus else required
     excluded = _exclusions(parsed)
     if excluded:
-        query = AndNot(query, Or(excluded))
+        query = ExactAndNot(query, Or(excluded))
     return query
 
 
@@ -445,13 +445,10 @@ class ArchiveSearcher:
         # optimize=False: Whoosh's block-quality skipping re-plans the matcher tree every
         # few documents; on our chained intersections that made top-N searches 4-5x slower
         # (eval p50 on 50,000 articles 162 -> 31 ms) than simply scoring every match.
-        # Exclusions go in the collector's mask: Whoosh's AndNot matcher keeps a segment's
-        # first match when the excluded word's postings start before it.
-        query, mask = (query.a, query.b) if type(query) is AndNot else (query, None)
         collector = searcher.collector(
             limit=depth,
             sortedby=_sort_facet(params.sort), groupedby=groupedby, filter=_filter(params),
-            mask=mask, terms=mode == "relaxed" and params.sort == "relevance", optimize=False,
+            terms=mode == "relaxed" and params.sort == "relevance", optimize=False,
         )
         # No SIGALRM: Whoosh's alarm raises TimeLimit wherever the code happens to be,
         # even inside a postings read, which then surfaces as a CorruptIndexError.

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import sorting
-from whoosh.query import AndNot
 
 from conftest import needs_corpus
 from helpers import write_article
 from indexer import arraysearch
 from indexer.build import build
+from indexer.intersect import ExactAndNot
 from indexer.query import parse
 from indexer.analysis import fold
 from indexer.search import FACETS, ArchiveSearcher, SearchParams, _filter, build_query
@@ -115,10 +115,8 @@ def _compare_with_whoosh(searcher, queries: list[str], category: str | None = No
             found = arraysearch.search(whoosh_searcher, query, _filter(params), 20, FACETS)
             assert found is not None, (q, mode)
             groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-            # Whoosh's AndNot keeps a segment's first match when the excluded word's list
-            # starts before it (AndNotMatcher only checks the first match when both lists
-            # start on it); its search mask excludes exactly.
-            positive, mask = (query.a, query.b) if type(query) is AndNot else (query, None)
+            # Exclusions as Whoosh's search mask: independent of the matcher that excludes.
+            positive, mask = (query.a, query.b) if type(query) is ExactAndNot else (query, None)
             expected = whoosh_searcher.search(positive, limit=None, groupedby=groupedby,
                                               filter=_filter(params), mask=mask,
                                               optimize=False, terms=mode == "relaxed")

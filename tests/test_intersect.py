@@ -9,7 +9,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import And, Or, Term
 
-from indexer.intersect import ChainAnd, ChainPhrase, DrivenOr
+from indexer.intersect import ChainAnd, ChainPhrase, DrivenOr, ExactAndNot
 
 DOCS = 1000
 WORDS = {"moi": (1, 0), "ba": (3, 0), "bay": (7, 0), "hiem": (331, 0), "lech": (5, 2)}
@@ -136,3 +136,14 @@ def test_driven_union_of_few_documents_is_the_plain_union(searcher):
     terms = [Term("text", w) for w in ("bay", "hiem")]
     assert collect(DrivenOr(terms).matcher(searcher)) == pytest.approx(
         collect(Or(terms).matcher(searcher)))
+
+
+@pytest.mark.parametrize("kept, excluded", [("lech", "ba"), ("lech", "moi"), ("bay", "lech"),
+                                            ("moi", "ba"), ("ba", "bay")])
+def test_exclusion_removes_every_document_holding_the_excluded_word(searcher, kept, excluded):
+    """Whoosh's own AndNot keeps the first match of "lech" (document 2) although "moi",
+    whose postings start at document 0, holds it too."""
+    query = ExactAndNot(Term("text", kept), Term("text", excluded))
+    found = sorted(searcher.docs_for_query(query))
+    assert found == sorted(set(docs_with(kept)) - set(docs_with(excluded)))
+    assert sorted(hit.docnum for hit in searcher.search(query, limit=None)) == found
