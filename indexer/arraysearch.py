@@ -223,7 +223,12 @@ def _lookup(reader, fieldname: str, text: bytes, docs: np.ndarray
     if (_cache_key(reader, fieldname, text) not in _CACHE
             and len(docs) * POSTINGS_PER_BLOCK < frequency):
         return _probe(_leaf(reader, fieldname, text), docs)
-    ids, weights = _postings(reader, fieldname, text, frequency)
+    return _weights_at(*_postings(reader, fieldname, text, frequency), docs)
+
+
+def _weights_at(ids: np.ndarray, weights: np.ndarray, docs: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``docs`` a decoded posting list holds, and its weights there."""
     where = np.searchsorted(ids, docs)
     present = _contains(ids, docs, where)
     found = np.zeros(len(docs), dtype=np.float32)
@@ -404,18 +409,21 @@ def _any_of(searcher, subsearcher, offset, planned: Plan, allowed, presence: _Pr
     terms = [(term, _term_bytes(searcher, term)) for term in planned.terms]
     sizes = [reader.doc_frequency(term.fieldname, tbytes) for term, tbytes in terms]
     driving = drivers(sizes, reader.doc_count_all()) if planned.driven else range(len(terms))
-    lists = [_postings(reader, terms[i][0].fieldname, terms[i][1], sizes[i])[0]
-             for i in driving if sizes[i]]
-    if not lists:
+    decoded = {i: _postings(reader, terms[i][0].fieldname, terms[i][1], sizes[i])
+               for i in driving if sizes[i]}
+    if not decoded:
         return np.zeros(0, dtype=np.int32), np.zeros(0)
-    docs = np.unique(np.concatenate(lists))
+    docs = np.unique(np.concatenate([ids for ids, _ in decoded.values()]))
     docs = docs[_keep(reader, docs, offset, allowed)]
     total = np.zeros(len(docs))
     matching = np.zeros(len(docs))
-    for (term, tbytes), size in zip(terms, sizes):
+    for i, ((term, tbytes), size) in enumerate(zip(terms, sizes)):
         if not size:
             continue
-        present, weights = _lookup(reader, term.fieldname, tbytes, docs)
+        if i in decoded:
+            present, weights = _weights_at(*decoded[i], docs)
+        else:
+            present, weights = _lookup(reader, term.fieldname, tbytes, docs)
         scored = _scores(searcher, subsearcher, term, tbytes, weights[present], docs[present])
         if scored is None:
             return None

@@ -2,7 +2,7 @@
 
 All-of and phrase queries intersect rarest first (``ChainAnd``, ``ChainPhrase``), long
 phrases intersect syllable pairs (``PairPhrase``) and any-of queries let their rarest words
-drive (``DrivenOr``).
+drive (``DrivenOr``). ``ExactAndNot`` is Whoosh's ``AndNot`` with its first match checked.
 
 Whoosh's ``And`` pairs its sub-matchers into a size-weighted tree that intersects the two
 most common terms with each other first, and its phrase matcher intersects the words in
