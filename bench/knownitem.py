@@ -92,7 +92,8 @@ def _words_of_article(index: int) -> set[str]:
 
 def document_frequencies(processes: int) -> Counter:
     """Every word's article count, kept in ``bench/out`` for the corpus it was counted on:
-    segmenting the whole corpus takes most of a run."""
+    segmenting the whole corpus takes most of a run. Delete ``knownitem-df.json.gz`` after
+    changing what ``words`` keeps."""
     manifest = common.CORPUS / "manifest.json"
     fingerprint = hashlib.sha256(manifest.read_bytes()).hexdigest()
     cache = common.OUT / "knownitem-df.json.gz"
