@@ -381,16 +381,3 @@ def term_texts(analyzer, value: str) -> list[str]:
     for text_filter in filters:
         texts = text_filter.texts(texts)
     return texts
-
-
-def ngrams(keys: list[str], sizes: tuple[int, ...] = (2, 3)) -> list[str]:
-    """Adjacent syllable n-grams of a query, in the form compounds are indexed in.
-
-    The query is never segmented: every 2- and 3-gram is looked up among the document's
-    compounds, so a compound matches whatever pyvi would have done with the query alone.
-    """
-    grams = []
-    for size in sizes:
-        for i in range(len(keys) - size + 1):
-            grams.append("_".join(keys[i : i + size]))
-    return grams

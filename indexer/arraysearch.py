@@ -2,29 +2,23 @@
 
 Whoosh finds and scores matches one document at a time, through a tree of Python
 matchers. A headline typed without marks is five to fifteen common syllables and can
-match thousands of articles (13,239 for one public query), so most of the slowest
-queries' time went into moving and scoring matchers. For the common query shape (every
-word required, compounds and exact spellings only adding to the score) this module
-intersects the words' posting lists as sorted arrays, scores every match with the same
-BM25F formula in a few vector operations and counts facets with ``bincount``. Matches,
-scores and order equal Whoosh's (the tests compare them); exclusions of words (or of
-two-word phrases, one syllable-pair term) drop the matches holding them. Every other
-shape (longer phrases, sorting by date) stays with Whoosh.
+match thousands of articles (13,239 for one public query), so matching through Whoosh's
+matchers is slow exactly where queries are most common. Here a query plan's words
+(``Request``: slots, each with its alternatives) are matched over posting lists as sorted
+arrays, every candidate is scored with the same BM25F formula as Whoosh's in a few vector
+operations, and facets are counted with ``bincount``. With every slot required and one
+alternative each, matches, scores and order equal Whoosh's (the tests compare them).
+Every other shape (phrases, ``title:``, sorting by date) stays with Whoosh.
 
-For all-of queries the rarest word's postings are the candidates; each other word keeps
-those it holds. Decoding a long posting list costs about half a microsecond per posting
-(zlib and unpickling per block of 128), more than intersecting it, so decoded lists of
-common words are kept in a bounded least-recently-used cache per process (a segment
-never changes once written, so an entry stays valid for as long as its segment exists).
-A long list that is not cached, asked about fewer candidates than it has blocks, is
-probed by skipping instead, which decodes only the blocks that hold a candidate.
-
-Any-of queries (``OR``, and ``DrivenOr``, the fallback when no article has every word)
-take the union of their (driving) words' postings as candidates and score them as
-Whoosh's union with its coordination factor. Whoosh recounts that factor over the words
-left each time a word's postings run out in the middle of a search, so its scores there
-depend on document order; here every document is scored against every word of its
-segment, as Whoosh scores a document its matcher is moved to.
+Candidates are found without walking common words: a document covering ``need`` of ``n``
+slots holds one of any ``n - need + 1`` of them, so the union of the rarest slots'
+postings holds every candidate; each other word is then looked up among those. Decoding
+a long posting list costs about half a microsecond per posting (zlib and unpickling per
+block of 128), more than intersecting it, so decoded lists of common words are kept in a
+bounded least-recently-used cache per process (a segment never changes once written, so
+an entry stays valid for as long as its segment exists). A long list that is not cached,
+asked about fewer candidates than it has blocks, is probed by skipping instead, which
+decodes only the blocks that hold a candidate.
 """
 
 from __future__ import annotations
@@ -32,14 +26,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from whoosh import scoring
-from whoosh.query import AndMaybe, Or, Query, Term
+from whoosh.query import Query, Term
 
 from .bm25 import field_lengths
-from .intersect import ChainAnd, DrivenOr, ExactAndNot, drivers
 
 POSTINGS_PER_BLOCK = 128
 """Whoosh's posting block size (its codec's default, which the index is written with)."""
@@ -54,25 +47,16 @@ class ArrayHit:
     """One match found here, with the small part of Whoosh's ``Hit`` that callers use;
     like it, reads the stored fields once (ranking, the page and suggestions all ask)."""
 
-    __slots__ = ("searcher", "docnum", "score", "_fields", "_matched")
+    __slots__ = ("searcher", "docnum", "score", "_fields")
 
-    def __init__(self, searcher, docnum: int, score: float,
-                 matched: list[tuple[str, bytes]] | None = None):
+    def __init__(self, searcher, docnum: int, score: float):
         self.searcher, self.docnum, self.score = searcher, docnum, score
         self._fields: dict | None = None
-        self._matched = matched
 
     def fields(self) -> dict:
         if self._fields is None:
             self._fields = self.searcher.stored_fields(self.docnum)
         return self._fields
-
-    def matched_terms(self) -> list[tuple[str, bytes]]:
-        """The query's terms this document holds (Whoosh's, with ``terms=True``); known
-        for any-of matches, whose ranking counts them."""
-        if self._matched is None:
-            raise ValueError("matched terms are kept for any-of queries only")
-        return self._matched
 
 
 @dataclass
@@ -80,6 +64,8 @@ class ArrayResults:
     total: int
     hits: list[ArrayHit]
     groups: dict[str, dict[str, int]]
+    complete: int = 0
+    """How many matches cover every slot of the request."""
 
 
 class _Compact:
@@ -236,69 +222,29 @@ def _weights_at(ids: np.ndarray, weights: np.ndarray, docs: np.ndarray
     return present, found
 
 
-def _flatten_all_of(query: Query) -> list[Term] | None:
-    if type(query) is Term:
-        return [query]
-    if type(query) is ChainAnd and query.boost == 1.0:
-        terms: list[Term] = []
-        for sub in query.subqueries:
-            inner = _flatten_all_of(sub)
-            if inner is None:
-                return None
-            terms.extend(inner)
-        return terms
-    return None
-
-
 @dataclass(frozen=True)
-class Plan:
-    """What a query asks of the arrays: every one of ``terms``, or (with ``any_of``) any
-    of them, as ``DrivenOr`` (``driven``) or Whoosh's ``Or`` with coordination ``scale``
-    match; ``bonus`` terms only add to the score."""
+class Request:
+    """What a query plan asks of the arrays.
 
-    terms: list[Term]
-    bonus: list[Term]
-    any_of: bool = False
-    driven: bool = False
-    scale: float | None = None
+    Each slot is one word of the query, with its alternatives (a corrected spelling, an
+    abbreviation's long form, the sides of ``OR``): a document covers the slot when it
+    holds every term of one alternative, and the slot scores the alternatives it holds, as
+    Whoosh's ``Or`` does. Documents covering at
+    least ``need`` slots match; each slot missed multiplies the score by ``coord``, so a
+    headline with one mistyped syllable is still found while articles holding every word
+    rank first. ``evidence`` terms (exact spellings, compounds, adjacent pairs) only add
+    to the score of matches holding them."""
+
+    slots: list[list[list[Term]]]
+    evidence: list[Term]
+    need: int
+    coord: float = 1.0
+    spelled: list[Term | None] | None = None
+    """Per slot, the written form wanted (or None): a match covering the slot without it
+    has its score multiplied by ``misspelt``."""
+    misspelt: float = 1.0
     excluded: tuple[tuple[Term, ...], ...] = ()
     """Matches holding every term of any of these are dropped."""
-
-
-def _plain_terms(query: Query) -> list[Term] | None:
-    subs = query.subqueries
-    return list(subs) if subs and all(type(t) is Term for t in subs) else None
-
-
-def _exclusions(query: Query) -> tuple[tuple[Term, ...], ...] | None:
-    subs = query.subqueries if type(query) is Or else [query]
-    groups = [_flatten_all_of(sub) for sub in subs]
-    return None if any(g is None for g in groups) else tuple(tuple(g) for g in groups)
-
-
-def plan(query: Query) -> Plan | None:
-    """The query as a ``Plan`` when it has a shape handled here, else None."""
-    if type(query) is ExactAndNot:
-        excluded = _exclusions(query.b)
-        positive = plan(query.a)
-        if excluded is None or positive is None or positive.excluded:
-            return None
-        return replace(positive, excluded=positive.excluded + excluded)
-    bonus: list[Term] = []
-    if type(query) is AndMaybe:
-        optional = query.b
-        subs = optional.subqueries if type(optional) is Or else [optional]
-        if not all(type(t) is Term for t in subs) or (type(optional) is Or and optional.scale):
-            return None
-        query, bonus = query.a, list(subs)
-    if type(query) in (Or, DrivenOr) and query.boost == 1.0:
-        terms = _plain_terms(query)
-        if terms is None:
-            return None
-        return Plan(terms, bonus, any_of=True, driven=type(query) is DrivenOr,
-                    scale=query.scale)
-    required = _flatten_all_of(query)
-    return Plan(required, bonus) if required else None
 
 
 def _term_bytes(searcher, term: Term) -> bytes:
@@ -354,10 +300,6 @@ def _facet_column(reader, name: str) -> tuple[np.ndarray, list]:
     return cache[name]
 
 
-_Presence = list[tuple[str, bytes, np.ndarray]]
-"""Per query term (field, text): which of a segment's matches hold it."""
-
-
 def _keep(reader, docs: np.ndarray, offset: int, allowed: np.ndarray | None) -> np.ndarray:
     """Which of ``docs`` (segment numbers) are live and let through by the filter."""
     live = _live_mask(reader)
@@ -365,75 +307,6 @@ def _keep(reader, docs: np.ndarray, offset: int, allowed: np.ndarray | None) -> 
     if allowed is not None:
         keep &= allowed[docs + offset]
     return keep
-
-
-def _all_of(searcher, subsearcher, offset, terms_wanted, allowed):
-    """(segment document numbers, their scores) of the documents holding every term, or
-    None when a weighting or length column is not what arrays reproduce.
-
-    The rarest term's postings are the candidates; each other term, rarest first, keeps
-    those it holds."""
-    reader = subsearcher.reader()
-    terms = []
-    for term in terms_wanted:
-        tbytes = _term_bytes(searcher, term)
-        frequency = reader.doc_frequency(term.fieldname, tbytes)
-        if not frequency:
-            return np.zeros(0, dtype=np.int32), np.zeros(0)
-        terms.append((frequency, term, tbytes))
-    terms.sort(key=lambda item: item[0])
-    frequency, term, tbytes = terms[0]
-    docs, weights = _postings(reader, term.fieldname, tbytes, frequency)
-    keep = _keep(reader, docs, offset, allowed)
-    docs, found = docs[keep], [(term, tbytes, weights[keep])]
-    for _, term, tbytes in terms[1:]:
-        present, weights = _lookup(reader, term.fieldname, tbytes, docs)
-        docs = docs[present]
-        found = [(t, b, w[present]) for t, b, w in found] + [(term, tbytes, weights[present])]
-    total = np.zeros(len(docs))
-    for term, tbytes, weights in found:
-        scored = _scores(searcher, subsearcher, term, tbytes, weights, docs)
-        if scored is None:
-            return None
-        total += scored
-    return docs, total
-
-
-def _any_of(searcher, subsearcher, offset, planned: Plan, allowed, presence: _Presence):
-    """(segment document numbers, their scores) of the documents holding any of the terms
-    (of a driving one, for ``DrivenOr``), scored as Whoosh's union and ``CoordMatcher``:
-    the terms' scores summed, then ``(sum + (matching - 1) / (terms - scale) ** 2) *
-    (terms - 1) / terms`` over the terms this segment holds. Which terms each match holds
-    is added to ``presence``."""
-    reader = subsearcher.reader()
-    terms = [(term, _term_bytes(searcher, term)) for term in planned.terms]
-    sizes = [reader.doc_frequency(term.fieldname, tbytes) for term, tbytes in terms]
-    driving = drivers(sizes, reader.doc_count_all()) if planned.driven else range(len(terms))
-    decoded = {i: _postings(reader, terms[i][0].fieldname, terms[i][1], sizes[i])
-               for i in driving if sizes[i]}
-    if not decoded:
-        return np.zeros(0, dtype=np.int32), np.zeros(0)
-    docs = np.unique(np.concatenate([ids for ids, _ in decoded.values()]))
-    docs = docs[_keep(reader, docs, offset, allowed)]
-    total = np.zeros(len(docs))
-    matching = np.zeros(len(docs))
-    for i, ((term, tbytes), size) in enumerate(zip(terms, sizes)):
-        if not size:
-            continue
-        if i in decoded:
-            present, weights = _weights_at(*decoded[i], docs)
-        else:
-            present, weights = _lookup(reader, term.fieldname, tbytes, docs)
-        scored = _scores(searcher, subsearcher, term, tbytes, weights[present], docs[present])
-        if scored is None:
-            return None
-        total[present] += scored
-        matching += present
-        presence.append((term.fieldname, tbytes, present))
-    held = sum(1 for size in sizes if size)
-    if planned.scale and held > 1 and held != planned.scale:
-        total = (total + (matching - 1) / (held - planned.scale) ** 2) * ((held - 1) / held)
-    return docs, total
 
 
 def _holding_any(searcher, reader, groups, docs: np.ndarray) -> np.ndarray:
@@ -448,34 +321,97 @@ def _holding_any(searcher, reader, groups, docs: np.ndarray) -> np.ndarray:
     return held
 
 
-def _segment_matches(searcher, subsearcher, offset, planned: Plan, allowed):
-    """(segment document numbers, scores, which terms each holds or None) of the matches,
-    or None when a weighting or length column is not what arrays reproduce."""
-    presence: _Presence = []
-    if planned.any_of:
-        found = _any_of(searcher, subsearcher, offset, planned, allowed, presence)
-    else:
-        found = _all_of(searcher, subsearcher, offset, planned.terms, allowed)
-    if found is None:
-        return None
-    docs, total = found
+def _slot_size(reader, searcher, alternatives: list[list[Term]]) -> int:
+    """At most how many documents cover the slot: each alternative's rarest term."""
+    return sum(min(reader.doc_frequency(t.fieldname, _term_bytes(searcher, t)) for t in alt)
+               for alt in alternatives)
+
+
+def _candidates(searcher, reader, request: Request, sizes: list[int]) -> np.ndarray:
+    """Every document that can cover ``need`` slots: it must hold one of any
+    ``slots - need + 1`` of them, so the union of the rarest that many slots' postings
+    (each alternative's rarest term) holds them all."""
+    order = sorted(range(len(sizes)), key=sizes.__getitem__)
+    driving = order[:len(sizes) - request.need + 1]
+    lists = []
+    for i in driving:
+        for alt in request.slots[i]:
+            sized = [(reader.doc_frequency(t.fieldname, tb), t, tb)
+                     for t in alt for tb in [_term_bytes(searcher, t)]]
+            frequency, term, tbytes = min(sized, key=lambda item: item[0])
+            if frequency:
+                lists.append(_postings(reader, term.fieldname, tbytes, frequency)[0])
+    if not lists:
+        return np.zeros(0, dtype=np.int32)
+    return lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))
+
+
+def _term_scores(searcher, subsearcher, term: Term, docs: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Which of ``docs`` hold the term and its BM25F there (0 elsewhere); None if the
+    weighting is not the one reproduced here."""
     reader = subsearcher.reader()
-    if planned.excluded:
-        keep = ~_holding_any(searcher, reader, planned.excluded, docs)
-        docs, total = docs[keep], total[keep]
-        presence[:] = [(field, text, present[keep]) for field, text, present in presence]
-    for term in planned.bonus:
-        tbytes = _term_bytes(searcher, term)
-        present, weights = _lookup(reader, term.fieldname, tbytes, docs)
-        if planned.any_of:
-            presence.append((term.fieldname, tbytes, present))
-        if not present.any():
-            continue
+    tbytes = _term_bytes(searcher, term)
+    present, weights = _lookup(reader, term.fieldname, tbytes, docs)
+    scores = np.zeros(len(docs))
+    if present.any():
         scored = _scores(searcher, subsearcher, term, tbytes, weights[present], docs[present])
         if scored is None:
             return None
-        total[present] += scored
-    return docs, total, (presence if planned.any_of else None)
+        scores[present] = scored
+    return present, scores
+
+
+def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
+    """(segment document numbers, scores, slots covered) of the segment's matches, or
+    None when a weighting or length column is not what arrays reproduce."""
+    reader = subsearcher.reader()
+    sizes = [_slot_size(reader, searcher, slot) for slot in request.slots]
+    if sum(1 for size in sizes if size) < request.need:
+        return np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0, dtype=np.int32)
+    docs = _candidates(searcher, reader, request, sizes)
+    docs = docs[_keep(reader, docs, offset, allowed)]
+    total = np.zeros(len(docs))
+    covered = np.zeros(len(docs), dtype=np.int32)
+    for slot, size in zip(request.slots, sizes):
+        if not size:
+            continue
+        scored = np.zeros(len(docs))
+        holds = np.zeros(len(docs), dtype=bool)
+        for alt in slot:
+            alt_holds = np.ones(len(docs), dtype=bool)
+            alt_score = np.zeros(len(docs))
+            for term in alt:
+                found = _term_scores(searcher, subsearcher, term, docs)
+                if found is None:
+                    return None
+                alt_holds &= found[0]
+                alt_score += found[1]
+            holds |= alt_holds
+            scored += np.where(alt_holds, alt_score, 0.0)
+        total += scored
+        covered += holds
+    keep = covered >= request.need
+    if request.excluded:
+        keep &= ~_holding_any(searcher, reader, request.excluded, docs)
+    docs, total, covered = docs[keep], total[keep], covered[keep]
+    for term in request.evidence:
+        found = _term_scores(searcher, subsearcher, term, docs)
+        if found is None:
+            return None
+        total += found[1]
+    missed = len(request.slots) - covered
+    if request.coord != 1.0 and missed.any():
+        total *= request.coord ** missed
+    if request.spelled and request.misspelt != 1.0:
+        reader = subsearcher.reader()
+        wrong = np.zeros(len(docs), dtype=np.int32)
+        for term in request.spelled:
+            if term is not None:
+                present, _ = _lookup(reader, term.fieldname, _term_bytes(searcher, term), docs)
+                wrong += ~present
+        total *= request.misspelt ** wrong
+    return docs, total, covered
 
 
 def _contains(ids: np.ndarray, docs: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
@@ -496,23 +432,23 @@ def _allowed_by(searcher, filter_query: Query | None) -> np.ndarray | None:
     return allowed
 
 
-def search(searcher, query: Query, filter_query: Query | None, depth: int,
+def search(searcher, request: Request, filter_query: Query | None, depth: int,
            facets: Iterable[str]) -> ArrayResults | None:
     """The best ``depth`` matches (score, then document number, as Whoosh orders them),
-    the number of matches and the facet counts; None when the query has another shape."""
-    planned = plan(query)
-    if planned is None:
-        return None
+    the number of matches, how many cover every slot, and the facet counts; None when the
+    index is scored some other way than arrays reproduce."""
     allowed = _allowed_by(searcher, filter_query)
-    all_docs, all_scores, presences = [], [], []
+    all_docs, all_scores = [], []
+    complete = 0
     groups: dict[str, dict] = {name: {} for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
-        found = _segment_matches(searcher, subsearcher, offset, planned, allowed)
+        found = _segment_matches(searcher, subsearcher, offset, request, allowed)
         if found is None:
             return None
-        docs, scores, presence = found
+        docs, scores, covered = found
         if not len(docs):
             continue
+        complete += int(np.count_nonzero(covered == len(request.slots)))
         for name, counts in groups.items():
             ordinals, values = _facet_column(subsearcher.reader(), name)
             per_value = np.bincount(ordinals[docs], minlength=len(values))
@@ -521,7 +457,6 @@ def search(searcher, query: Query, filter_query: Query | None, depth: int,
                 counts[value] = counts.get(value, 0) + int(per_value[ordinal])
         all_docs.append(docs.astype(np.int64) + offset)
         all_scores.append(scores)
-        presences.append(presence)
     if not all_docs:
         return ArrayResults(total=0, hits=[], groups=groups)
     docs, scores = np.concatenate(all_docs), np.concatenate(all_scores)
@@ -530,14 +465,5 @@ def search(searcher, query: Query, filter_query: Query | None, depth: int,
         keep = np.argpartition(-scores, depth - 1)[:depth]
         chosen = np.flatnonzero(scores >= scores[keep].min())
     order = chosen[np.lexsort((docs[chosen], -scores[chosen]))][:depth]
-    starts = np.cumsum([0] + [len(d) for d in all_docs])
-    hits = []
-    for i in order.tolist():
-        matched = None
-        if planned.any_of:
-            segment = int(np.searchsorted(starts, i, side="right")) - 1
-            at = i - starts[segment]
-            matched = [(field, text) for field, text, present in presences[segment]
-                       if present[at]]
-        hits.append(ArrayHit(searcher, int(docs[i]), float(scores[i]), matched))
-    return ArrayResults(total=len(docs), hits=hits, groups=groups)
+    hits = [ArrayHit(searcher, int(docs[i]), float(scores[i])) for i in order.tolist()]
+    return ArrayResults(total=len(docs), hits=hits, groups=groups, complete=complete)

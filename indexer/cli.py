@@ -7,9 +7,7 @@ Whoosh, Flask) are imported inside the commands that need them, to keep start-up
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -146,45 +144,55 @@ def check(archive: Path, max_file_mb: float) -> None:
 
 @main.command()
 @click.argument("query")
+@ARCHIVE_OPTION
 @INDEX_OPTION
 @click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def search(query: str, index_root: Path, limit: int, as_json: bool) -> None:
+@click.option("--spell/--no-spell", default=True,
+              help="Correct misspelt words before searching, or search exactly as typed.")
+def search(query: str, archive: Path, index_root: Path, limit: int, as_json: bool,
+           spell: bool) -> None:
     """Search the index and print ranked results with highlighted snippets."""
     from .location import IndexMissing
     from .search import ArchiveSearcher, SearchParams
 
     try:
-        searcher = ArchiveSearcher(index_root)
-        results = searcher.search(SearchParams(q=query, per_page=limit), facets=False)
+        searcher = ArchiveSearcher(index_root, archive_root=archive)
+        results = searcher.search(SearchParams(q=query, per_page=limit, spell=spell),
+                                  facets=False)
     except IndexMissing as err:
         _fail(str(err))
     if as_json:
         click.echo(json.dumps({
             "query": query, "total": results.total, "suggestion": results.suggestion,
+            "corrected": results.corrected,
             "hits": [{"path": h.id, "title": h.title, "snippet": str(h.snippet_html),
                       "score": round(h.score, 4)} for h in results.hits],
         }, ensure_ascii=False, indent=2))
         return
     click.echo(f"{_num(results.total)} results ({results.took_ms / 1000:.2f} s)")
+    if results.corrected:
+        click.echo(f"Showing results for: {results.corrected} (search exactly as typed: "
+                   f"--no-spell)")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for hit in results.hits:
-        click.echo(f"\n{hit.rank}. {_terminal(hit.title_html)}  [{hit.score:.2f}]")
+        click.echo(f"\n{hit.rank}. {_terminal(hit.title, hit.title_spans)}  [{hit.score:.2f}]")
         click.echo(f"   {hit.id}")
-        click.echo(f"   {_terminal(hit.snippet_html)}")
+        click.echo(f"   {_terminal(hit.snippet_text, hit.snippet_spans)}")
 
 
-def _terminal(markup) -> str:
-    """Turn <mark> highlights into bold terminal text (plain brackets when not a terminal)."""
-    pieces = re.split(r"<mark>(.*?)</mark>", str(markup))
+def _terminal(text: str, spans: list[tuple[int, int]]) -> str:
+    """Highlights as bold terminal text (plain brackets when not a terminal)."""
     out = []
-    for i, piece in enumerate(pieces):
-        text = html.unescape(piece)
-        if i % 2:
-            text = click.style(text, bold=True, fg="yellow") if sys.stdout.isatty() else f"[{text}]"
-        out.append(text)
-    return "".join(out)
+    pos = 0
+    for start, end in spans:
+        marked = text[start:end]
+        marked = click.style(marked, bold=True, fg="yellow") if sys.stdout.isatty() \
+            else f"[{marked}]"
+        out += [text[pos:start], marked]
+        pos = end
+    return "".join(out) + text[pos:]
 
 
 @main.command(name="import")

@@ -1,10 +1,14 @@
-"""Highlight query words in display text, and pick the best snippet.
+"""Highlight what the query plan matched in display text, and pick the best snippet.
 
-Matching runs on a normalized copy of the text (``match_form`` or ``folded_match_form``),
-which has the same length as the original, so every span found is a span of what the
-reader sees. Adjacent matched syllables merge into one mark, so a compound word or a phrase
-("Đảng bộ Khối") is highlighted as one unit, every time it occurs. No word segmentation is
-re-run for display.
+Matching runs on a normalized copy of the text (``match_form`` and its folded form), which
+has the same length as the original, so every span found is a span of what the reader
+sees. Each word of the plan is marked as the plan reads it: where it has a written form
+(typed with marks, corrected or restored: "bóng đá", "Việt Nam" for "viet nam"), only that
+spelling is marked ("đã" is not "đá", "năm" is not "Nam"); a word the plan leaves to any
+marks is marked in every spelling. Only if a text holds none of a word's written form,
+its other spellings (what the article matched with) are marked instead. An abbreviation's
+long forms and phrases are marked where they stand whole. Adjacent marks merge, so a
+compound or a phrase ("Đảng bộ Khối") is highlighted as one unit, every time it occurs.
 
 Text is escaped first and ``<mark>`` inserted around escaped pieces, never the reverse.
 """
@@ -13,48 +17,63 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 from markupsafe import Markup, escape
 
 from .analysis import fold, match_form, phrase_pattern
+from .query import QueryPlan
 
 _JOINABLE = re.compile(r"[ \t\u00a0]+")
 
 
-def _pattern(keys: Iterable[str]) -> re.Pattern[str] | None:
-    unique = sorted({k for k in keys if k}, key=len, reverse=True)
-    if not unique:
-        return None
-    return re.compile(
-        r"(?<![^\W_])(?:" + "|".join(map(re.escape, unique)) + r")(?![^\W_])"
-    )
+@dataclass(frozen=True)
+class Marks:
+    """What to mark, read off a plan: syllables (folded, with the written form that alone
+    counts, or None) and runs of folded syllables marked only where they stand whole."""
+
+    syllables: list[tuple[str, str | None]] = field(default_factory=list)
+    runs: list[tuple[str, ...]] = field(default_factory=list)
 
 
-def find_spans(text: str, keys: list[str], accented: bool,
-               phrases: Iterable[tuple[str, ...]] = ()) -> list[tuple[int, int]]:
-    """Spans of ``text`` matching ``keys``, exact spelling first when the user typed marks,
-    and where the folded ``phrases`` occur whole."""
+def marks_for(plan: QueryPlan) -> Marks:
+    marks = Marks()
+    for read in plan.units:
+        if read.unit.phrase and len(read.unit.keys) > 1:
+            marks.runs.append(read.unit.folded)
+            continue
+        for slot in read.slots:
+            if len(slot.keys) == 1:
+                marks.syllables.append((slot.folded[0], slot.exact[0]))
+            else:
+                marks.runs.append(slot.folded)
+            marks.runs.extend(tuple(fold(k) for k in alt) for alt in slot.alternatives
+                              if len(alt) > 1)
+            marks.syllables.extend((fold(alt[0]), None) for alt in slot.alternatives
+                                   if len(alt) == 1 and fold(alt[0]) != slot.folded[0])
+    return marks
+
+
+def find_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
+    """Spans of ``text`` holding the plan's words, as the plan reads them."""
+    if not text or not (marks.syllables or marks.runs):
+        return []
+    written = match_form(text)
+    folded = fold(written)
     spans: list[tuple[int, int]] = []
-    matched = match_form(text)
-    folded = ""
-    if accented:
-        pattern = _pattern(keys)
-        if pattern:
-            spans = [m.span() for m in pattern.finditer(matched)]
-    if not spans:
-        pattern = _pattern(fold(k) for k in keys)
-        if pattern:
-            folded = fold(matched)
-            spans = [m.span() for m in pattern.finditer(folded)]
-    phrases = list(phrases)
-    if phrases:
-        folded = folded or fold(matched)
-        for words in phrases:
-            spans += [m.span() for m in phrase_pattern(words).finditer(folded)]
-        spans = _union(sorted(spans))
-    return _merge(text, spans)
+    for key, exact in dict.fromkeys(marks.syllables):
+        found = [m.span() for m in _word(key).finditer(folded)]
+        if exact is not None:
+            found = [(s, e) for s, e in found if written[s:e] == exact] or found
+        spans += found
+    for run in marks.runs:
+        spans += [m.span() for m in phrase_pattern(run).finditer(folded)]
+    return _merge(text, _union(sorted(spans)))
+
+
+def _word(folded_key: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![^\W_])" + re.escape(folded_key) + r"(?![^\W_])")
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -91,12 +110,21 @@ def mark(text: str, spans: list[tuple[int, int]]) -> Markup:
 def snippet(
     text: str, spans: list[tuple[int, int]], width: int = 240
 ) -> tuple[Markup, str]:
-    """The window of about ``width`` characters with the most matched text, as HTML and text.
+    """The snippet as HTML and as text."""
+    shown, marks = snippet_spans(text, spans, width)
+    return mark(shown, marks), shown
+
+
+def snippet_spans(
+    text: str, spans: list[tuple[int, int]], width: int = 240
+) -> tuple[str, list[tuple[int, int]]]:
+    """The window of about ``width`` characters with the most matched text, and the marks
+    inside it (each renderer, HTML or terminal, draws them its own way).
 
     Longer marks (a whole phrase or compound) weigh more than as many scattered syllables.
     """
     if not text:
-        return Markup(""), ""
+        return "", []
     starts, ends = [s for s, _ in spans], [e for _, e in spans]
     total = list(accumulate(((e - s) ** 2 for s, e in spans), initial=0))
     best, best_weight = (0, _word_boundary_after(text, min(len(text), width))), -1
@@ -110,9 +138,8 @@ def snippet(
     piece = text[lo:hi].replace("\n\n", " ¶ ").replace("\n", " ")
     prefix = "… " if lo > 0 else ""
     suffix = " …" if hi < len(text) else ""
-    inner = _shift(text[lo:hi], inner)
-    html = Markup(prefix) + mark(piece, inner) + Markup(suffix)
-    return html, prefix + piece + suffix
+    inner = [(s + len(prefix), e + len(prefix)) for s, e in _shift(text[lo:hi], inner)]
+    return prefix + piece + suffix, inner
 
 
 def _window(text: str, start: int, width: int) -> tuple[int, int]:

@@ -1,68 +1,66 @@
 """Second-stage ranking of the best first-stage matches, with evidence Whoosh cannot sum.
 
 Whoosh adds up per-term scores, which cannot tell a headline typed in full from a few
-keywords that happen to sit in some headline. Here the top matches are re-scored with:
-
-- title likeness: how much of the query the title holds and how much of the title the
-  query holds, raised to a power so only a near-complete match counts — a user who
-  types a headline gets that article, while keyword searches keep ranking by the body;
-- coverage (only when no article had every word): articles with more of the query's
-  words come first, whatever their score.
+keywords that happen to sit in some headline. Here the top ``RERANK_DEPTH`` matches are
+re-scored with title likeness: how much of the query the title holds and how much of the
+title the query holds, raised to a power so only a near-complete match counts. A user who
+types a headline gets that article (with a typo, a wrong tone mark or an abbreviation
+too: the likeness is over the plan's words, folded, each with its other forms), while
+keyword searches keep ranking by the body. Matches below that depth keep their
+first-stage order, so every page of results is cut from the same ranking.
 """
 
 from __future__ import annotations
 
-from .analysis import SYLLABLE_RE, fold, folded_match_form, match_form, ngrams
-from .query import ParsedQuery
+from .analysis import SYLLABLE_RE, fold, folded_match_form
+from .query import QueryPlan
 
 TITLE_MATCH_WEIGHT = 15.0
 TITLE_MATCH_POWER = 2.0
+RERANK_DEPTH = 100
+"""How many first-stage matches the second stage re-scores, whatever page is asked for."""
 
 
-def title_likeness(query_keys: list[str], title_keys: list[str]) -> float:
-    """Recall × precision of the query's syllables in the title, 0 to 1."""
-    if not query_keys or not title_keys:
+def _forms(plan: QueryPlan) -> list[list[tuple[str, ...]]]:
+    """Each plain word of the plan as its folded forms (the reading, then alternatives)."""
+    words = []
+    for read in plan.units:
+        for slot in read.slots:
+            forms = [slot.folded] + [tuple(fold(k) for k in alt) for alt in slot.alternatives]
+            words.append(list(dict.fromkeys(forms)))
+    return words
+
+
+def title_likeness(words: list[list[tuple[str, ...]]], title: list[str]) -> float:
+    """Recall × precision of the query's words in the title's folded syllables, 0 to 1."""
+    if not words or not title:
         return 0.0
-    wanted, title = set(query_keys), set(title_keys)
-    common = len(wanted & title)
-    return (common / len(wanted)) * (common / len(title))
+    found = 0
+    covered: set[int] = set()
+    for forms in words:
+        for form in forms:
+            at = _occurrences(form, title)
+            if at:
+                found += 1
+                covered.update(i for start in at for i in range(start, start + len(form)))
+                break
+    return (found / len(words)) * (len(covered) / len(title))
 
 
-def _query_keys(parsed: ParsedQuery) -> tuple[list[str], bool]:
-    keys = [k for unit in parsed.all_units() for k in unit.keys]
-    if parsed.accented:
-        return keys, True
-    return [fold(k) for k in keys], False
+def _occurrences(form: tuple[str, ...], title: list[str]) -> list[int]:
+    n = len(form)
+    return [i for i in range(len(title) - n + 1) if tuple(title[i:i + n]) == form]
 
 
-def _title_keys(title: str, accented: bool) -> list[str]:
-    form = match_form(title) if accented else folded_match_form(title)
-    return SYLLABLE_RE.findall(form)
-
-
-def _coverage_of(parsed: ParsedQuery):
-    """How many of the query's words a hit matched; a compound found as a word counts once more."""
-    units = parsed.all_units()
-    syllables = {k.encode() for unit in units for k in unit.folded}
-    compounds = {("wfold", g.encode()) for unit in units for g in ngrams(list(unit.folded))}
-    compounds |= {("word", g.encode()) for unit in units for g in ngrams(list(unit.keys))}
-
-    def coverage(hit) -> int:
-        return len({fold(text.decode()) for field, text in hit.matched_terms()
-                    if (field == "fold" and text in syllables) or (field, text) in compounds})
-
-    return coverage
-
-
-def rerank(hits: list, titles: list[str], parsed: ParsedQuery, relaxed: bool
-           ) -> list[tuple[object, float]]:
-    """The hits in their final order, each with its final score; ``titles`` are the hits'."""
-    query_keys, accented = _query_keys(parsed)
-    coverage = _coverage_of(parsed) if relaxed else (lambda hit: 0)
-    scored = []
-    for hit, title in zip(hits, titles, strict=True):
-        likeness = title_likeness(query_keys, _title_keys(title, accented))
-        score = (hit.score or 0.0) + TITLE_MATCH_WEIGHT * likeness ** TITLE_MATCH_POWER
-        scored.append((coverage(hit), score, hit))
-    scored.sort(key=lambda item: (-item[0], -item[1]))
-    return [(hit, score) for _, score, hit in scored]
+def rerank(hits: list, titles: list[str], plan: QueryPlan) -> list[tuple[object, float]]:
+    """The hits in their final order, each with its final score; ``titles`` are the hits'
+    (only the first ``RERANK_DEPTH`` are read)."""
+    words = _forms(plan)
+    head = []
+    for hit, title in zip(hits[:RERANK_DEPTH], titles, strict=False):
+        likeness = title_likeness(words, SYLLABLE_RE.findall(folded_match_form(title)))
+        head.append(((hit.score or 0.0) + TITLE_MATCH_WEIGHT * likeness ** TITLE_MATCH_POWER,
+                     hit))
+    head.sort(key=lambda item: -item[0])
+    return [(hit, score) for score, hit in head] + [
+        (hit, hit.score or 0.0) for hit in hits[RERANK_DEPTH:]]

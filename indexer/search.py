@@ -1,11 +1,12 @@
-"""Search the index: parse, match, rank, page, facet, highlight and suggest.
+"""Search the index: read the query into a plan, match, rank, page, facet, highlight and
+suggest, every stage following the same plan.
 
-Matching is all-of first and as precise as the user was: with diacritics typed, every
-syllable must match exactly ("đường" ≠ "dương"); if that finds nothing, the folded form;
-if that finds nothing either, any of the words, ranked by how many match (a coordination
-bonus). Within the matching articles, compounds (adjacent syllables found as one pyvi word)
-and title matches add to the score, so they decide among full-coverage articles instead of
-letting a short headline with one query word outrank the article that has them all.
+The plan (``query.build_plan``) reads the query once, as Vietnamese words, against the
+archive's own statistics: typos and wrong tone marks corrected, missing diacritics
+restored, abbreviations expanded. ``engine`` turns it into scored candidates (recall-safe:
+spellings are evidence, never filters), ``rerank`` re-scores the best with title
+likeness, ``highlight`` marks what the plan matched, and ``suggest`` restores diacritics
+for "Có phải bạn muốn tìm" from the best matches' own text.
 
 Returns plain data classes: callers never touch Whoosh objects.
 """
@@ -16,31 +17,23 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 
 from markupsafe import Markup
 from whoosh import sorting
-from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import And, AndMaybe, Every, Or, Query, Term, TermRange
+from whoosh.query import And, Every, Query, Term, TermRange
 
-from . import arraysearch, intersect, termcache  # noqa: F401  (termcache: remembers lookups)
-from .analysis import (
-    fold,
-    folded_match_form,
-    has_diacritics,
-    match_form,
-    ngrams,
-    pair_term,
-    SECTION_BREAK,
-)
+from . import engine, intersect, termcache  # noqa: F401  (termcache: remembers lookups)
+from .abbreviations import AbbreviationSource
+from .analysis import SECTION_BREAK, folded_match_form, has_diacritics, match_form
 from .bm25 import ListedLengthBM25F
-from .highlight import find_spans, mark, snippet
-from .intersect import ChainAnd, ChainPhrase, DrivenOr, ExactAndNot, PairPhrase
+from .engine import BM25
+from .highlight import Marks, find_spans, mark, marks_for, snippet_spans
 from .location import IndexIncompatible, IndexMissing, current_dir, open_current
-from .query import MAX_QUERY_CHARS, ParsedQuery, Unit, parse
-from .rerank import rerank
-from .suggest import correct_typos, restore_from_texts, restore_text, suggestable_syllables
+from .query import MAX_QUERY_CHARS, QueryPlan, build_plan
+from .rerank import RERANK_DEPTH, rerank
+from .spelling import Vocabulary
+from .suggest import restore_from_texts, restore_text, suggestable_syllables
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 500
@@ -51,24 +44,6 @@ FACET_LIMIT = 30
 """Facet values returned per facet, most frequent first (an archive can have thousands of authors)."""
 TIME_LIMIT_SECONDS = 3.0
 REFRESH_INTERVAL_SECONDS = 1.0
-
-# Ranking weights (tuned on the public evaluation set; see README "Relevance").
-WEIGHTS = {
-    "syl": 1.0,
-    "fold": 1.0,
-    "pair": 1.0,
-    "word": 0.75,
-    "wfold": 0.75,
-    "tsyl": 1.0,
-    "tfold": 1.0,
-    "exact_bonus": 0.5,
-    "coord": 0.9,
-}
-"""Per-field weights of the first stage. Titles add no per-term weight here: a title that
-merely shares query words would outrank the article that has them all (keyword queries
-lost 0.03-0.05 MRR@10 with any title weight); ``rerank.py`` rewards near-complete title
-matches instead. ``tsyl``/``tfold`` only score ``title:`` searches."""
-BM25 = {"B": 0.75, "K1": 1.2}
 
 
 @dataclass(frozen=True)
@@ -82,6 +57,8 @@ class SearchParams:
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"
+    spell: bool = True
+    """False: search the words exactly as typed, without correcting them."""
 
     def bounded(self) -> "SearchParams":
         return SearchParams(
@@ -94,6 +71,7 @@ class SearchParams:
             date_from=self.date_from or None,
             date_to=self.date_to or None,
             sort=self.sort if self.sort in SORTS else "relevance",
+            spell=self.spell,
         )
 
 
@@ -101,15 +79,24 @@ class SearchParams:
 class Hit:
     id: str
     title: str
-    title_html: Markup
-    snippet_html: Markup
+    title_spans: list[tuple[int, int]]
+    """Where the query's words are in the title (what ``title_html`` marks)."""
     snippet_text: str
+    snippet_spans: list[tuple[int, int]]
     date: str | None
     category: str | None
     author: str | None
     source_url: str | None
     score: float
     rank: int
+
+    @property
+    def title_html(self) -> Markup:
+        return mark(self.title, self.title_spans)
+
+    @property
+    def snippet_html(self) -> Markup:
+        return mark(self.snippet_text, self.snippet_spans)
 
 
 @dataclass(frozen=True)
@@ -129,6 +116,11 @@ class SearchResults:
     relaxed: bool = False  # no article had all the words: showing those with most of them
     timed_out: bool = False
     truncated: bool = False  # the query was cut to MAX_QUERY_CHARS / MAX_TERMS
+    corrected: str | None = None
+    """The query as searched, when misspelt words were corrected ("Đang hiển thị kết quả
+    cho …"); ``params.q`` is what was typed."""
+    expansions: list[tuple[str, list[str]]] = field(default_factory=list)
+    """Abbreviations met in the query and the other forms searched for them."""
 
     @property
     def pages(self) -> int:
@@ -154,102 +146,6 @@ class ArticleView:
     source_url: str | None
     tags: list[str]
     related: list[RelatedArticle]
-
-
-def _weighted(fieldname: str, text: str, weight_key: str | None = None) -> Term:
-    return Term(fieldname, text, boost=WEIGHTS[weight_key or fieldname])
-
-
-def _phrase(unit: Unit, fold_field: str) -> Query:
-    """The folded phrase: its syllable pairs, confirmed in the text for longer phrases; for
-    ``title:"..."``, positions in the (short) title."""
-    words = list(unit.folded)
-    if len(words) == 1:
-        return _weighted(fold_field, words[0])
-    if unit.title_only:
-        return ChainPhrase(fold_field, words, boost=WEIGHTS[fold_field])
-    if len(words) == 2:
-        return _weighted("pair", pair_term(*words))
-    return PairPhrase.of("pair", words, boost=WEIGHTS["pair"])
-
-
-def _unit_match(unit: Unit, exact: bool) -> Query:
-    """The part of the query an article must match for this unit.
-
-    Phrases are matched on folded pairs (or folded title positions) only: a phrase typed
-    with marks is the folded phrase plus each of its exact syllables, in any order.
-    """
-    syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
-    if unit.phrase:
-        phrase = _phrase(unit, fold_field)
-        if not exact:
-            return phrase
-        return ChainAnd([phrase] + [_weighted(syl, k) for k in unit.keys])
-    fieldname, keys = (syl, unit.keys) if exact else (fold_field, unit.folded)
-    terms = [_weighted(fieldname, k) for k in keys]
-    return terms[0] if len(terms) == 1 else ChainAnd(terms)
-
-
-def _unit_bonus(unit: Unit, accented: bool, exact: bool) -> list[Query]:
-    """Evidence that only adds to the score: compounds, and exact spelling when matching
-    folded forms of a query typed with marks."""
-    if unit.phrase:
-        return []
-    if not accented:
-        return [_weighted("wfold", g) for g in ngrams(list(unit.folded))]
-    bonus = [_weighted("word", g) for g in ngrams(list(unit.keys))]
-    if not exact:
-        bonus += [_weighted("syl", k, "exact_bonus") for k in unit.keys]
-    return bonus
-
-
-def _exclusions(parsed: ParsedQuery) -> list[Query]:
-    out = []
-    for unit in parsed.excluded:
-        exact = any(fold(k) != k for k in unit.keys)
-        out.append(_unit_match(unit, exact))
-    return out
-
-
-def build_query(parsed: ParsedQuery, mode: str) -> Query:
-    """``mode``: "exact" (all-of, diacritics as typed), "folded" (all-of), "relaxed" (any-of)."""
-    exact = mode == "exact"
-    groups: list[Query] = []
-    bonus: list[Query] = []
-    for group in parsed.required:
-        if mode == "relaxed":
-            for unit in group:
-                if unit.phrase:
-                    groups.append(_unit_match(unit, False))
-                else:
-                    groups.extend(_weighted("tfold" if unit.title_only else "fold", k)
-                                  for k in unit.folded)
-        else:
-            alternatives = [_unit_match(unit, exact) for unit in group]
-            groups.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
-        for unit in group:
-            bonus += _unit_bonus(unit, parsed.accented, exact)
-    if mode == "relaxed":
-        required: Query = DrivenOr(groups, scale=WEIGHTS["coord"])
-    else:
-        required = groups[0] if len(groups) == 1 else ChainAnd(groups)
-    query: Query = AndMaybe(required, Or(bonus)) if bonus else required
-    excluded = _exclusions(parsed)
-    if excluded:
-        query = ExactAndNot(query, Or(excluded))
-    return query
-
-
-def _modes(parsed: ParsedQuery) -> list[str]:
-    modes = ["exact", "folded"] if parsed.accented else ["folded"]
-    return modes + ["relaxed"] if _relaxable(parsed) else modes
-
-
-def _relaxable(parsed: ParsedQuery) -> bool:
-    """Whether any-of can find what all-of did not: not for one phrase or one word (or a
-    choice of them), which the any-of pass would only search for again."""
-    return len(parsed.required) > 1 or any(
-        not unit.phrase and len(unit.keys) > 1 for unit in parsed.required[0])
 
 
 def _filter(params: SearchParams) -> Query | None:
@@ -285,8 +181,33 @@ def _title_and_body(hit) -> tuple[str, str]:
     return stored.get("title", ""), stored.get("body", "")
 
 
-RERANK_DEPTH = 100
-"""How many first-stage matches the second stage (``rerank.py``) re-scores."""
+def _restored(text: str, texts: list[str]) -> str | None:
+    """``text`` with the diacritics it lacks restored from ``texts``, or None if unchanged."""
+    words = suggestable_syllables(text)
+    if not words:
+        return None
+    keys = [folded_match_form(w) for _, w in words]
+    restored = restore_from_texts(keys, texts)
+    final = [match_form(word) if has_diacritics(word) else (form or key)
+             for (_, word), key, form in zip(words, keys, restored)]
+    suggestion = restore_text(text, [span for span, _ in words], final)
+    return suggestion if suggestion.lower() != text.lower() else None
+
+
+def _paragraphs(body: str, spans: list[tuple[int, int]]) -> list[Markup]:
+    """The body's paragraphs, each with the marks found in the whole body (so a word's
+    spelling is chosen once per article, not per paragraph)."""
+    out = []
+    pos = 0
+    for paragraph in body.split("\n\n"):
+        start, end = pos, pos + len(paragraph)
+        pos = end + 2
+        if not paragraph.strip():
+            continue
+        inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans
+                  if s < end and e > start]
+        out.append(mark(paragraph, inside))
+    return out
 
 
 class ArchiveSearcher:
@@ -296,9 +217,11 @@ class ArchiveSearcher:
     a server gets parallelism from worker processes, each with its own ArchiveSearcher.
     """
 
-    def __init__(self, index_root: Path, time_limit: float = TIME_LIMIT_SECONDS):
+    def __init__(self, index_root: Path, time_limit: float = TIME_LIMIT_SECONDS,
+                 archive_root: Path | None = None):
         self.index_root = Path(index_root)
         self.time_limit = time_limit
+        self.abbreviations = AbbreviationSource(archive_root)
         self._lock = threading.RLock()
         self._index = None
         self._searcher = None
@@ -347,177 +270,130 @@ class ArchiveSearcher:
             }
 
     # -- searching -------------------------------------------------------------------------
+    def plan(self, searcher, q: str, spell: bool = True) -> QueryPlan:
+        """The query read against the live index's vocabulary and the abbreviations."""
+        return build_plan(q, Vocabulary(searcher.reader()), self.abbreviations.current(),
+                          correct=spell)
+
     def search(self, params: SearchParams, *, facets: bool = True,
                snippets: bool = True, suggest: bool = True) -> SearchResults:
         started = time.perf_counter()
         params = params.bounded()
-        parsed = parse(params.q)
-        results = SearchResults(params=params, truncated=parsed.truncated)
-        browsing = parsed.is_empty and _filter(params) is not None
-        if parsed.is_empty and not browsing:
-            results.took_ms = (time.perf_counter() - started) * 1000
-            return results
-        if browsing and params.sort == "relevance":
-            params = replace(params, sort="newest")
-            results.params = params
         deadline = time.monotonic() + self.time_limit
         with self._lock:
             searcher = self._fresh()
-            texts: list[str] = []
             with intersect.deadline(deadline):
-                for mode in (["browse"] if browsing else _modes(parsed)):
-                    page, texts = self._run(searcher, parsed, mode, params, facets, snippets,
-                                            results, deadline)
-                    if results.total or results.timed_out:
-                        results.relaxed = mode == "relaxed"
-                        results.hits = page
-                        break
-            if suggest and not browsing:
-                results.suggestion = self._suggestion(searcher, parsed, results, texts)
+                plan = self.plan(searcher, params.q, params.spell)
+                results = SearchResults(params=params, truncated=plan.parsed.truncated)
+                browsing = plan.is_empty and _filter(params) is not None
+                if plan.is_empty and not browsing:
+                    results.took_ms = (time.perf_counter() - started) * 1000
+                    return results
+                if browsing and params.sort == "relevance":
+                    params = replace(params, sort="newest")
+                    results.params = params
+
+                results.expansions = [(typed, [" ".join(form) for form in forms])
+                                      for typed, forms in plan.expansions]
+                texts = self._run(searcher, plan, params, facets, snippets, results, deadline,
+                                  browsing)
+                if plan.corrected:
+                    corrected = plan.corrected_text()
+                    results.corrected = _restored(corrected, texts) or corrected
+                elif suggest and not browsing:
+                    results.suggestion = self._suggestion(plan, results, texts)
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
 
-    def _run(self, searcher, parsed, mode, params, facets, snippets, results, deadline
-             ) -> tuple[list[Hit], list[str]]:
-        """One matching pass: the page of hits, and the best hits' texts for suggestions.
+    def _run(self, searcher, plan: QueryPlan, params: SearchParams, facets: bool,
+             snippets: bool, results: SearchResults, deadline: float, browsing: bool
+             ) -> list[str]:
+        """Match, rank and present one page; returns the best hits' texts for suggestions.
 
-        Queries of plain words, all-of or any-of, are matched and scored over posting
-        arrays (``arraysearch``); everything else goes through Whoosh's matcher tree.
-        """
-        query = Every() if mode == "browse" else build_query(parsed, mode)
+        Ranking is done once, to a depth that does not depend on the page asked for (only
+        a later page can ask for more): every match appears on exactly one page."""
         limit = params.page * params.per_page
-        reranked = mode != "browse" and params.sort == "relevance"
-        depth = max(limit, RERANK_DEPTH) if reranked else limit
-        found = None
-        if reranked:
-            found = arraysearch.search(searcher, query, _filter(params), depth,
-                                       FACETS if facets else ())
-        if found is not None:
-            results.total, candidates, groups = found.total, found.hits, found.groups
+        ranked_by_relevance = not browsing and params.sort == "relevance"
+        depth = max(limit, RERANK_DEPTH) if ranked_by_relevance else limit
+        facet_names = FACETS if facets else ()
+        remaining = lambda: deadline - time.monotonic()  # noqa: E731
+        if browsing:
+            found = engine.collect(searcher, Every(), depth=depth,
+                                   sortedby=_sort_facet(params.sort),
+                                   filter_query=_filter(params), facets=facet_names,
+                                   deadline_seconds=remaining())
         else:
-            candidates, groups = self._collect(searcher, query, mode, params, facets, depth,
-                                               results, deadline)
-        if groups and results.total:
+            found = engine.match(searcher, plan, depth=depth,
+                                 sortedby=None if ranked_by_relevance else _sort_facet(params.sort),
+                                 filter_query=_filter(params), facets=facet_names,
+                                 deadline_seconds=remaining)
+        results.total, results.timed_out = found.total, found.timed_out
+        results.relaxed = bool(found.total) and not found.complete
+        if found.groups and results.total:
             results.facets = {
-                name: sorted((FacetValue(str(v), n) for v, n in groups[name].items()
+                name: sorted((FacetValue(str(v), n) for v, n in found.groups[name].items()
                               if v not in (None, "")),
                              key=lambda f: (-f.count, f.value))[:FACET_LIMIT]
                 for name in FACETS
             }
-        start = (params.page - 1) * params.per_page
-        if reranked:
+        if ranked_by_relevance:
             column = searcher.reader().column_reader("title_column")
-            titles = [column[hit.docnum].decode("utf-8") for hit in candidates]
-            ranked = rerank(candidates, titles, parsed, relaxed=mode == "relaxed")
+            titles = [column[hit.docnum].decode("utf-8") for hit in found.hits[:RERANK_DEPTH]]
+            ranked = rerank(found.hits, titles, plan)
         else:
-            ranked = [(hit, hit.score or 0.0) for hit in candidates]
-        hits = []
-        texts = [text for hit, _ in ranked[:SUGGEST_FROM] for text in _title_and_body(hit)]
-        keys, phrases = parsed.highlight_terms()
-        for rank, (hit, score) in enumerate(ranked[start:limit], start=start + 1):
-            stored = hit.fields()
-            title = stored.get("title", "")
-            body = stored.get("body", "")
-            if snippets:
-                html, text = snippet(body, find_spans(body, keys, parsed.accented, phrases))
-                title_html = mark(title, find_spans(title, keys, parsed.accented, phrases))
-            else:
-                html, text, title_html = Markup(""), "", Markup("")
-            hits.append(Hit(
-                id=stored["id"], title=title, title_html=title_html, snippet_html=html,
-                snippet_text=text, date=stored.get("date"), category=stored.get("category"),
-                author=stored.get("author"), source_url=stored.get("source_url"),
-                score=float(score) if params.sort == "relevance" else 0.0,
-                rank=rank,
-            ))
-        return hits, texts
+            ranked = [(hit, hit.score or 0.0) for hit in found.hits]
+        start = (params.page - 1) * params.per_page
+        marks = marks_for(plan)
+        results.hits = [self._hit(hit, score, rank, marks, snippets, params)
+                        for rank, (hit, score) in enumerate(ranked[start:limit], start=start + 1)]
+        return [text for hit, _ in ranked[:SUGGEST_FROM] for text in _title_and_body(hit)]
 
-    def _collect(self, searcher, query, mode, params, facets, depth, results, deadline
-                 ) -> tuple[list, dict[str, dict]]:
-        """Whoosh's matcher tree: the best ``depth`` hits and, with facets, their counts.
-
-        The exact total comes free when facets are counted (every match is visited then);
-        without facets an estimate avoids running the query a second time.
-        """
-        groupedby = None
-        if facets:
-            groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-        # optimize=False: Whoosh's block-quality skipping re-plans the matcher tree every
-        # few documents; on our chained intersections that made top-N searches 4-5x slower
-        # (eval p50 on 50,000 articles 162 -> 31 ms) than simply scoring every match.
-        collector = searcher.collector(
-            limit=depth,
-            sortedby=_sort_facet(params.sort), groupedby=groupedby, filter=_filter(params),
-            terms=mode == "relaxed" and params.sort == "relevance", optimize=False,
+    @staticmethod
+    def _hit(hit, score: float, rank: int, marks: Marks, snippets: bool,
+             params: SearchParams) -> Hit:
+        stored = hit.fields()
+        title = stored.get("title", "")
+        body = stored.get("body", "")
+        text, snippet_marks, title_marks = "", [], []
+        if snippets:
+            text, snippet_marks = snippet_spans(body, find_spans(body, marks))
+            title_marks = find_spans(title, marks)
+        return Hit(
+            id=stored["id"], title=title, title_spans=title_marks, snippet_text=text,
+            snippet_spans=snippet_marks, date=stored.get("date"), category=stored.get("category"),
+            author=stored.get("author"), source_url=stored.get("source_url"),
+            score=float(score) if params.sort == "relevance" else 0.0, rank=rank,
         )
-        # No SIGALRM: Whoosh's alarm raises TimeLimit wherever the code happens to be,
-        # even inside a postings read, which then surfaces as a CorruptIndexError.
-        timed = TimeLimitCollector(collector, timelimit=max(0.05, deadline - time.monotonic()),
-                                   use_alarm=False)
-        try:
-            searcher.search_with_collector(query, timed)
-        except TimeLimit:
-            results.timed_out = True
-        found = timed.results()
-        collected = found.scored_length()
-        if results.timed_out or (not facets and collected < depth):
-            results.total = collected
-        else:
-            results.total = len(found) if facets else max(collected, found.estimated_length())
-        groups = {name: found.groups(name) for name in FACETS} if facets and results.total else {}
-        # With facets every match was collected: only the best are ranked, as without.
-        return list(islice(found, depth)), groups
 
-    def _suggestion(self, searcher, parsed: ParsedQuery, results: SearchResults,
-                    texts: list[str]) -> str | None:
-        """Restore missing diacritics, or fix typos when the query found little.
+    @staticmethod
+    def _suggestion(plan: QueryPlan, results: SearchResults, texts: list[str]) -> str | None:
+        """Restore missing diacritics from the best matches' own text (a query typed with
+        marks is left as it is, unless it found little).
 
-        Syllables the user typed with marks are kept unless they are unknown to the archive;
-        field names ("title:") are never touched.
+        Syllables the user typed with marks are kept; field names ("title:") and excluded
+        words are never touched.
         """
         thin = results.total == 0 or results.relaxed
-        if parsed.accented and not thin:
+        if plan.parsed.accented and not thin:
             return None
-        words = suggestable_syllables(parsed.text)
-        if not words:
-            return None
-        keys = [folded_match_form(w) for _, w in words]
-        corrected = correct_typos(searcher.reader(), keys) if thin else keys
-        if corrected != keys:
-            texts = self._texts_matching(searcher, corrected)
-        restored = restore_from_texts(corrected, texts)
-        final = [
-            match_form(word) if has_diacritics(word) and new_key == key else (form or new_key)
-            for (_, word), key, new_key, form in zip(words, keys, corrected, restored)
-        ]
-        suggestion = restore_text(parsed.text, [span for span, _ in words], final)
-        return suggestion if suggestion.lower() != parsed.text.lower() else None
-
-    def _texts_matching(self, searcher, folded_keys: list[str]) -> list[str]:
-        """Title and body of the best matches for a corrected query, to restore it from."""
-        query = build_query(parse(" ".join(folded_keys)), "folded")
-        found = searcher.search(query, limit=SUGGEST_FROM)
-        return [text for hit in found for text in _title_and_body(hit)]
+        return _restored(plan.text, texts)
 
     # -- articles --------------------------------------------------------------------------
     def article(self, article_id: str, q: str = "", related: int = 5) -> ArticleView | None:
-        parsed = parse(q)
-        keys, phrases = parsed.highlight_terms()
         with self._lock:
             searcher = self._fresh()
             docnum = searcher.document_number(id=article_id)
             if docnum is None:
                 return None
+            marks = marks_for(self.plan(searcher, q))
             stored = searcher.stored_fields(docnum)
             similar = self._related(searcher, docnum, stored, related) if related else []
         title, body = stored.get("title", ""), stored.get("body", "")
-        paragraphs = [p for p in body.split("\n\n") if p.strip()]
         return ArticleView(
             id=article_id,
             title=title,
-            title_html=mark(title, find_spans(title, keys, parsed.accented, phrases)),
-            paragraphs_html=[mark(p, find_spans(p, keys, parsed.accented, phrases))
-                             for p in paragraphs],
+            title_html=mark(title, find_spans(title, marks)),
+            paragraphs_html=_paragraphs(body, find_spans(body, marks)),
             body=body,
             date=stored.get("date"),
             author=stored.get("author"),
@@ -541,6 +417,6 @@ class ArchiveSearcher:
 
 __all__ = [
     "ArchiveSearcher", "ArticleView", "FacetValue", "Hit", "IndexIncompatible", "IndexMissing",
-    "RelatedArticle", "SearchParams", "SearchResults", "build_query", "MAX_PER_PAGE", "MAX_PAGE",
+    "RelatedArticle", "SearchParams", "SearchResults", "MAX_PER_PAGE", "MAX_PAGE",
     "MAX_QUERY_CHARS",
 ]

@@ -1,17 +1,16 @@
-"""'Có phải bạn muốn tìm': restore diacritics and correct typos from the archive's own text.
+"""'Có phải bạn muốn tìm': restore diacritics from the archive's own text.
 
 Diacritics are restored from the articles that best match the query, read in rank
 order: the longest runs of consecutive query syllables found in their folded text give
 each syllable its written form, so context picks "đảng bộ" over "dạng bó" and a name is
 spelled as the archive spells it. Nothing is precomputed, so a fresh worker or a new
-index costs nothing. A syllable the archive does not know at all is replaced by its most
-frequent neighbour within one edit.
+index costs nothing. Misspellings are corrected before searching (``spelling``), so a
+suggestion only ever adds marks.
 """
 
 from __future__ import annotations
 
 import re
-import string
 from collections import defaultdict
 
 from .analysis import SYLLABLE_RE, fold, match_form, nfc
@@ -88,49 +87,3 @@ def restore_text(query: str, spans: list[tuple[int, int]], restored: list[str]) 
         pos = end
     pieces.append(text[pos:])
     return "".join(pieces)
-
-
-_FOLDED_LETTERS = string.ascii_lowercase + string.digits
-
-
-def one_edit_away(key: str) -> set[str]:
-    """Every string one deletion, insertion, substitution or swap of neighbours from
-    ``key``, over the letters folded syllables are made of.
-
-    Looking these few hundred strings up is milliseconds; Whoosh's ``terms_within``
-    computes an edit distance to every term of the lexicon, about a second per syllable
-    on 10,000 articles.
-    """
-    found = set()
-    for i in range(len(key) + 1):
-        head, tail = key[:i], key[i:]
-        if tail:
-            found.add(head + tail[1:])
-        if len(tail) > 1:
-            found.add(head + tail[1] + tail[0] + tail[2:])
-        for letter in _FOLDED_LETTERS:
-            found.add(head + letter + tail)
-            if tail:
-                found.add(head + letter + tail[1:])
-    found.discard(key)
-    found.discard("")
-    return found
-
-
-_VOWEL = re.compile("[aeiouy]")
-
-
-def correct_typos(reader, folded_keys: list[str]) -> list[str]:
-    """Replace folded syllables absent from the archive by their most frequent near neighbour.
-
-    Every Vietnamese syllable has a vowel, so a word without one that the archive does not
-    hold is a code, an abbreviation or markup ("src", "x"), never a misspelt syllable.
-    """
-    fixed = []
-    for key in folded_keys:
-        if key.isdigit() or not _VOWEL.search(key) or reader.doc_frequency("fold", key):
-            fixed.append(key)
-            continue
-        candidates = [(n, c) for c in one_edit_away(key) if (n := reader.doc_frequency("fold", c))]
-        fixed.append(max(candidates)[1] if candidates else key)
-    return fixed

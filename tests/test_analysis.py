@@ -6,27 +6,28 @@ import re
 import unicodedata
 
 import pytest
-
 from helpers import SEED_TITLE, seed_text
+
 from indexer.analysis import (
-    Span,
     GAP_POSITIONS,
     SECTION_BREAK,
     CompoundTokenizer,
     FoldFilter,
     PairTokenizer,
+    Span,
     SyllableTokenizer,
     fold,
     folded_match_form,
     has_diacritics,
     lower_same_length,
     match_form,
-    ngrams,
     normalize_tone_style,
     segment,
     syllable_keys,
     term_texts,
 )
+from indexer.engine import _evidence
+from indexer.query import build_plan
 from indexer.schema import build_schema
 
 
@@ -287,20 +288,12 @@ def test_title_and_body_positions_are_apart():
     assert positions == {"ha": 0, "noi": 1, "mua": 2 + GAP_POSITIONS, "lon": 3 + GAP_POSITIONS}
 
 
-def test_ngrams():
-    assert ngrams(["đảng", "bộ", "khối", "các"]) == [
-        "đảng_bộ", "bộ_khối", "khối_các", "đảng_bộ_khối", "bộ_khối_các"
-    ]
-    assert ngrams(["một"]) == []
-    assert ngrams([]) == []
-    assert ngrams(["a", "b"], sizes=(2,)) == ["a_b"]
-    assert ngrams(["a", "b", "c"], sizes=(3,)) == ["a_b_c"]
-
-
-def test_ngrams_of_a_query_meet_the_documents_compounds():
+def test_a_querys_compound_evidence_meets_the_documents_compounds():
+    """Every 2- and 3-syllable run of the query is looked up among the article's pyvi
+    words, so a compound matches whatever pyvi would have made of the query alone."""
     document = _terms(FOLDED_COMPOUNDS, "Đảng bộ Khối các cơ quan Trung ương")
-    query = syllable_keys("dang bo khoi cac co quan trung uong")
-    grams = set(ngrams(query))
+    plan = build_plan("dang bo khoi cac co quan trung uong")
+    grams = {t.text for t in _evidence(plan) if t.fieldname == "wfold"}
     assert set(document) <= grams
 
 

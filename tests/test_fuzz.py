@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from indexer.analysis import SYLLABLE_RE, fold, match_form
 from indexer.articles import ArchiveFile, ArticleError, read_article
-from indexer.highlight import find_spans, mark, snippet
-from indexer.query import MAX_QUERY_CHARS, MAX_TERMS, parse
-from indexer.search import build_query
+from indexer.engine import array_request, whoosh_query
+from indexer.highlight import find_spans, mark, marks_for, snippet
+from indexer.query import MAX_QUERY_CHARS, MAX_TERMS, build_plan, parse
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
 QUERY_CHARS = st.sampled_from(
@@ -40,15 +40,17 @@ def test_any_query_parses_into_bounded_terms_and_builds(text):
     assert len(parsed.text) <= MAX_QUERY_CHARS
     for key in parsed.display_keys():
         assert SYLLABLE_RE.fullmatch(key)
-    if not parsed.is_empty:
-        for mode in ("exact", "folded", "relaxed"):
-            build_query(parsed, mode)
+    plan = build_plan(text)
+    if not plan.is_empty:
+        for relaxed in (False, True):
+            whoosh_query(plan, relaxed)
+            array_request(plan, relaxed)
 
 
 @FUZZ
-@given(st.text(max_size=400), queries, st.booleans())
-def test_highlights_stay_inside_the_text_and_escape_everything(text, query, accented):
-    spans = find_spans(text, parse(query).display_keys(), accented)
+@given(st.text(max_size=400), queries)
+def test_highlights_stay_inside_the_text_and_escape_everything(text, query):
+    spans = find_spans(text, marks_for(build_plan(query)))
     previous_end = 0
     for start, end in spans:
         assert previous_end <= start < end <= len(text)

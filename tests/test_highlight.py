@@ -10,14 +10,20 @@ from markupsafe import Markup
 
 from helpers import seed_text
 from indexer.analysis import fold
-from indexer.highlight import find_spans, mark, snippet
-from indexer.query import parse
+from indexer.highlight import find_spans, mark, marks_for, snippet
+from indexer.query import build_plan, parse
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>")
 
 
-def marked(text, keys, accented):
-    return str(mark(text, find_spans(text, keys, accented)))
+def spans_for(text, words):
+    """Spans for a query (or its words), as the search marks them: from the plan."""
+    query = words if isinstance(words, str) else " ".join(words)
+    return find_spans(text, marks_for(build_plan(query)))
+
+
+def marked(text, keys, accented=None):
+    return str(mark(text, spans_for(text, keys)))
 
 
 def marks(html_text):
@@ -81,7 +87,7 @@ def test_dang_bo_khoi_is_one_mark_at_every_repeat_in_the_seed():
     occurrences = len(re.findall(r"(?<![^\W_])Đảng bộ Khối(?![^\W_])", text))
     assert occurrences == 5  # title + four in the body
     for keys, accented in ((["đảng", "bộ", "khối"], True), (["dang", "bo", "khoi"], False)):
-        spans = find_spans(text, keys, accented)
+        spans = spans_for(text, keys)
         assert sum(1 for a, b in spans if text[a:b] == "Đảng bộ Khối") == occurrences
         out = marked(text, keys, accented)
         assert out.count("<mark>Đảng bộ Khối</mark>") == occurrences
@@ -93,15 +99,15 @@ def test_dang_bo_khoi_is_one_mark_at_every_repeat_in_the_seed():
 
 def test_every_repeat_is_marked_not_only_the_first():
     text = "Hà Nội mưa. Ở Hà Nội, người Hà Nội."
-    spans = find_spans(text, ["hà", "nội"], True)
+    spans = spans_for(text, ["hà", "nội"])
     assert [text[a:b] for a, b in spans] == ["Hà Nội"] * 3
     assert [a for a, _ in spans] == [m.start() for m in re.finditer("Hà Nội", text)]
 
 
 def test_keys_match_whole_syllables_only():
-    spans = find_spans("bộ trưởng bộ đội bội thu", ["bộ"], True)
+    spans = spans_for("bộ trưởng bộ đội bội thu", "bộ")
     assert len(spans) == 2
-    spans = find_spans("hoàng hoa hoan", ["hoa"], False)
+    spans = spans_for("hoàng hoa hoan", "hoa")
     assert spans == [(6, 9)]
 
 
@@ -139,14 +145,14 @@ def test_tone_style_of_text_and_query_do_not_matter():
 
 def test_case_insensitive_and_dotted_capital_i_keeps_offsets():
     text = "İİ ĐẢNG BỘ họp"
-    spans = find_spans(text, ["đảng", "bộ"], True)
+    spans = spans_for(text, ["đảng", "bộ"])
     assert [text[a:b] for a, b in spans] == ["ĐẢNG BỘ"]
 
 
 def test_no_keys_no_spans():
-    assert find_spans("Đảng bộ", [], True) == []
-    assert find_spans("Đảng bộ", [""], False) == []
-    assert find_spans("", ["đảng"], True) == []
+    assert spans_for("Đảng bộ", []) == []
+    assert spans_for("Đảng bộ", [""]) == []
+    assert spans_for("", ["đảng"]) == []
 
 
 # --------------------------------------------------------------------------- snippets
@@ -154,7 +160,7 @@ def test_no_keys_no_spans():
 
 def test_snippet_window_contains_the_marks():
     text = ("Mở đầu bài viết. " * 40) + "Tin về Đảng bộ Khối hôm nay." + (" Phần cuối." * 40)
-    spans = find_spans(text, ["đảng", "bộ", "khối"], True)
+    spans = spans_for(text, ["đảng", "bộ", "khối"])
     html_out, plain = snippet(text, spans)
     assert marks(html_out) == ["Đảng bộ Khối"]
     assert "Đảng bộ Khối" in plain
@@ -164,7 +170,7 @@ def test_snippet_window_contains_the_marks():
 
 def test_snippet_picks_the_window_with_most_matches():
     text = ("lúa " * 100) + "đê đê đê" + (" ngô" * 100) + " đê" + (" khoai" * 100)
-    spans = find_spans(text, ["đê"], True)
+    spans = spans_for(text, ["đê"])
     html_out, _ = snippet(text, spans)
     assert len(marks(html_out)) == 1  # the three adjacent ones merged
     assert marks(html_out) == ["đê đê đê"]
@@ -174,22 +180,20 @@ def test_snippet_shows_every_mark_its_window_was_chosen_for():
     # a single "có" early, the phrase about 220 characters later: the window picked for
     # holding both must also display both
     text = ("mở đầu " * 60) + "có" + (" ở giữa" * 31) + " không có đất sản xuất." + (" hết" * 80)
-    spans = find_spans(text, ["không", "có", "đất", "sản", "xuất"], True)
+    spans = spans_for(text, ["không", "có", "đất", "sản", "xuất"])
     html_out, _ = snippet(text, spans)
     assert "không có đất sản xuất" in marks(html_out)
 
 
 def test_phrase_is_marked_only_where_its_words_stand_together():
     text = "Không biết có ai không. Hộ nghèo ở đây không có, đất sản xuất thì có."
-    parsed = parse('"khong co dat san xuat" nghèo')
-    keys, phrases = parsed.highlight_terms()
-    spans = find_spans(text, keys, parsed.accented, phrases)
+    spans = spans_for(text, '"khong co dat san xuat" nghèo')
     assert marks(mark(text, spans)) == ["nghèo", "không có, đất sản xuất"]
 
 
 def test_snippet_of_a_short_text_is_the_whole_text():
     text = "Giá vàng & đô la tăng"
-    spans = find_spans(text, ["vàng"], True)
+    spans = spans_for(text, ["vàng"])
     html_out, plain = snippet(text, spans)
     assert plain == text
     assert str(html_out) == "Giá <mark>vàng</mark> &amp; đô la tăng"
@@ -197,7 +201,7 @@ def test_snippet_of_a_short_text_is_the_whole_text():
 
 def test_snippet_paragraph_breaks_become_pilcrows_and_marks_stay_aligned():
     text = "Đoạn một nói về bão.\n\nĐoạn hai nói về lũ và bão.\nDòng mới về bão."
-    spans = find_spans(text, ["bão"], True)
+    spans = spans_for(text, ["bão"])
     html_out, plain = snippet(text, spans)
     assert "\n" not in plain
     assert " ¶ " in plain
@@ -220,7 +224,7 @@ def test_snippet_of_empty_text():
 @pytest.mark.parametrize("keys, accented", [(["đảng", "bộ", "khối"], True), (["trung", "uong"], False)])
 def test_seed_snippet_marks_are_query_words(keys, accented):
     text = seed_text()
-    spans = find_spans(text, keys, accented)
+    spans = spans_for(text, keys)
     html_out, plain = snippet(text, spans)
     found = marks(html_out)
     assert found

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.query import MAX_QUERY_CHARS, MAX_TERMS, Unit, parse
+from indexer.query import MAX_QUERY_CHARS, MAX_TERMS, parse
 
 
 def units(text):
     """The required groups as plain tuples: [[(keys, phrase, title_only), ...], ...]."""
     return [[(u.keys, u.phrase, u.title_only) for u in group] for group in parse(text).required]
+
+
+def excluded(parsed):
+    return [(u.keys, u.phrase) for u in parsed.excluded]
 
 
 def only_keys(text):
@@ -116,12 +120,12 @@ def test_empty_quotes_are_ignored():
 def test_minus_word_is_excluded():
     parsed = parse("đảng -khối")
     assert units("đảng -khối") == [[(("đảng",), False, False)]]
-    assert parsed.excluded == [Unit(("khối",))]
+    assert excluded(parsed) == [(("khối",), False)]
 
 
 def test_minus_phrase_is_excluded_as_phrase():
     parsed = parse('đảng -"cơ quan"')
-    assert parsed.excluded == [Unit(("cơ", "quan"), phrase=True)]
+    assert excluded(parsed) == [(("cơ", "quan"), True)]
     assert parsed.display_keys() == ["đảng"]
 
 
@@ -132,7 +136,7 @@ def test_excluded_words_are_not_highlighted():
 def test_only_exclusion_is_an_empty_query():
     parsed = parse("-khối")
     assert parsed.is_empty
-    assert parsed.excluded == [Unit(("khối",))]
+    assert excluded(parsed) == [(("khối",), False)]
 
 
 # --------------------------------------------------------------------------- OR
@@ -178,7 +182,36 @@ def test_title_field_word():
 
 
 def test_title_field_applies_to_one_word_only():
-    assert units("title:đảng bộ") == [[(("đảng",), False, True)], [(("bộ",), False, False)]]
+    assert units("title:đường tàu") == [[(("đường",), False, True)], [(("tàu",), False, False)]]
+
+
+# --------------------------------------------------------------------------- operators bind to words
+
+
+def test_minus_excludes_the_whole_vietnamese_word():
+    parsed = parse("cán bộ -kỷ luật")
+    assert units("cán bộ -kỷ luật") == [[(("cán", "bộ"), False, False)]]
+    assert excluded(parsed) == [(("kỷ", "luật"), False)]
+
+
+def test_or_joins_whole_words_on_each_side():
+    assert units("Hà Nội OR Huế") == [[(("hà", "nội"), False, False), (("huế",), False, False)]]
+    assert units("Huế OR Hà Nội") == [[(("huế",), False, False), (("hà", "nội"), False, False)]]
+
+
+def test_title_field_applies_to_the_whole_word():
+    assert units("title:Hà Nội mới") == [[(("hà", "nội"), False, True)],
+                                         [(("mới",), False, False)]]
+
+
+def test_words_typed_without_marks_bind_by_the_archives_compounds():
+    known = {("ky", "luat"), ("ha", "noi")}.__contains__
+    parsed = parse("can bo -ky luat", known)
+    assert excluded(parsed) == [(("ky", "luat"), False)]
+    assert [[u.keys for u in g] for g in parse("ha noi OR hue", known).required] == [
+        [("ha", "noi"), ("hue",)]]
+    # without the archive's word list, pyvi alone leaves unmarked syllables apart
+    assert excluded(parse("can bo -ky luat")) == [(("ky",), False)]
 
 
 def test_title_field_phrase_and_aliases():

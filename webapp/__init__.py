@@ -70,7 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Opening is lazy: a missing index becomes a 503 page per request, not a start-up crash,
     # and the site starts working as soon as `vnsearch index` has built one.
     app.extensions[SEARCHER_KEY] = ArchiveSearcher(
-        app.config["INDEX_ROOT"], time_limit=float(app.config["SEARCH_TIME_LIMIT"])
+        app.config["INDEX_ROOT"], time_limit=float(app.config["SEARCH_TIME_LIMIT"]),
+        archive_root=app.config["ARCHIVE_ROOT"],
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from indexer.search import DEFAULT_PER_PAGE, SearchParams
 URL_NAMES = {
     "q": "q", "page": "page", "per_page": "per_page", "category": "category",
     "author": "author", "year": "year", "date_from": "from", "date_to": "to", "sort": "sort",
+    "spell": "spell",
 }
 """SearchParams attribute → URL parameter (``from`` is a Python keyword)."""
 
@@ -24,7 +25,7 @@ FILTER_LABELS = {
 }
 FACET_NAMES = ("category", "year", "author")
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
-_DEFAULTS = {"page": 1, "per_page": DEFAULT_PER_PAGE, "sort": "relevance"}
+_DEFAULTS = {"page": 1, "per_page": DEFAULT_PER_PAGE, "sort": "relevance", "spell": "1"}
 
 
 def url_args(params: SearchParams) -> dict[str, str]:
@@ -32,6 +33,8 @@ def url_args(params: SearchParams) -> dict[str, str]:
     args: dict[str, str] = {}
     for attribute, name in URL_NAMES.items():
         value = getattr(params, attribute)
+        if isinstance(value, bool):
+            value = "1" if value else "0"
         if value not in (None, "") and value != _DEFAULTS.get(name):
             args[name] = str(value)
     return args
@@ -73,7 +76,11 @@ class SearchLinks:
         return url_args(self.params).get(name) == value
 
     def for_query(self, q: str) -> str:
-        return self.url(q=q)
+        return self.url(q=q, spell=None)
+
+    def as_typed(self) -> str:
+        """This search without spelling correction ("Tìm chính xác")."""
+        return self.url(spell="0")
 
     def without_filters(self) -> str:
         return self.url(**{name: None for name in FILTER_LABELS})

@@ -97,6 +97,15 @@ def _sort(args: Mapping[str, str], strict: bool) -> str:
     return "relevance"
 
 
+def _spell(args: Mapping[str, str], strict: bool) -> bool:
+    raw = (args.get("spell") or "1").strip()
+    if raw in ("0", "1"):
+        return raw == "1"
+    if strict:
+        raise BadParameter("spell", "'spell' must be 0 (search exactly as typed) or 1")
+    return True
+
+
 def search_params(args: Mapping[str, str], *, strict: bool) -> SearchParams:
     """SearchParams from URL arguments; raises BadParameter only when ``strict``."""
     date_from, date_to = _date(args, "from", strict), _date(args, "to", strict)
@@ -114,6 +123,7 @@ def search_params(args: Mapping[str, str], *, strict: bool) -> SearchParams:
         date_from=date_from,
         date_to=date_to,
         sort=_sort(args, strict),
+        spell=_spell(args, strict),
     )
 
 

@@ -125,6 +125,8 @@ def _results_json(results: SearchResults) -> dict:
             for name, values in results.facets.items()
         },
         "suggestion": results.suggestion,
+        "corrected": results.corrected,
+        "expansions": [{"typed": typed, "also": forms} for typed, forms in results.expansions],
         "relaxed": results.relaxed,
         "truncated": results.truncated,
         "timed_out": results.timed_out,

@@ -1,0 +1,302 @@
+"""From a query plan to scored candidates: which articles match, and how well.
+
+Candidates are recall-safe and scoring decides. A slot (a word of the query) matches its
+folded syllables, so an article holding every word with any marks is always a candidate;
+exact spellings (typed, corrected or restored), compounds and adjacent pairs are evidence
+that adds to the score, never a filter. With three words or more, an article missing one
+is a candidate too (a typo that happens to be another real syllable, "ga đình" for "gia
+đình"), scored down by ``COORD`` per word missed; if nothing covers that many, the
+articles with any of the words are ranked.
+
+Plain words go to the arrays (``arraysearch``); phrases, ``title:`` and sorting by date
+go through Whoosh's matchers, built from the same plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+
+from whoosh import sorting
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.query import AndMaybe, Or, Query, Term
+
+from . import arraysearch
+from .analysis import fold, pair_term
+from .intersect import ChainAnd, ChainPhrase, DrivenOr, ExactAndNot, PairPhrase
+from .query import QueryPlan, ReadUnit, Slot, Unit
+
+WEIGHTS = {
+    "fold": 1.0,
+    "syl": 1.0,
+    "pair": 1.0,
+    "word": 0.75,
+    "wfold": 0.75,
+    "tsyl": 1.0,
+    "tfold": 1.0,
+    "exact_bonus": 0.5,
+    "near": 0.0,
+}
+"""Per-field weights of the first stage. Titles add no per-term weight here: a title that
+merely shares query words would outrank the article that has them all (keyword queries
+lost 0.03-0.05 MRR@10 with any title weight); ``rerank.py`` rewards near-complete title
+matches instead. ``tsyl``/``tfold`` only score ``title:`` searches. ``exact_bonus``
+weighs the written form (typed, corrected or restored) on top of the folded match;
+``near`` rewards two query syllables found side by side."""
+COORD = 0.5
+"""Each word of the query an article lacks multiplies its score by this."""
+MISSPELT = 0.7
+"""Each word typed with marks that an article holds only in another spelling multiplies
+its score by this: "đường" ranks above "dương", yet a wrong tone mark hides nothing."""
+BM25 = {"B": 0.75, "K1": 1.2}
+
+
+@dataclass
+class Candidates:
+    total: int
+    hits: list
+    groups: dict[str, dict]
+    complete: bool
+    """Whether the best matches hold every word (else: the page says some words are missing)."""
+    timed_out: bool = False
+
+
+def _weighted(fieldname: str, text: str, weight_key: str | None = None) -> Term:
+    return Term(fieldname, text, boost=WEIGHTS[weight_key or fieldname])
+
+
+def _alternative_terms(folded: tuple[str, ...], fold_field: str = "fold") -> list[Term]:
+    """One way of writing a slot: its syllable, or its adjacent pairs (a long form)."""
+    if len(folded) == 1:
+        return [_weighted(fold_field, folded[0])]
+    return [_weighted("pair", pair_term(a, b)) for a, b in zip(folded, folded[1:])]
+
+
+def _slot_alternatives(slot: Slot) -> list[list[Term]]:
+    """The reading's syllables (anywhere in the article, as typed words are), then each
+    other form as a run of adjacent syllables."""
+    reading = [_weighted("fold", k) for k in dict.fromkeys(slot.folded)]
+    others = dict.fromkeys(tuple(fold(k) for k in alt) for alt in slot.alternatives)
+    return [reading] + [_alternative_terms(form) for form in others if form != slot.folded]
+
+
+def _syllable_slots(slot: Slot) -> list[Slot]:
+    """A slot of several syllables (an abbreviation's span) as one slot per syllable, for
+    the any-word pass: each syllable typed is worth finding alone."""
+    if len(slot.keys) == 1:
+        return [slot]
+    return [Slot((s,), (k,), (e,)) for s, k, e in zip(slot.syllables, slot.keys, slot.exact)]
+
+
+def _plain(read: ReadUnit) -> bool:
+    return not read.unit.phrase and not read.unit.title_only
+
+
+def _evidence(plan: QueryPlan) -> list[Term]:
+    """Terms that only add to the score: written forms, compounds, adjacent pairs."""
+    terms: list[Term] = []
+    for read in plan.units:
+        if not _plain(read):
+            continue
+        keys = [k for slot in read.slots if len(slot.keys) == 1 for k in slot.keys]
+        exact = [e for slot in read.slots if len(slot.keys) == 1 for e in slot.exact]
+        terms += [_weighted("syl", e, "exact_bonus") for e in dict.fromkeys(exact) if e]
+        folded = [fold(k) for k in keys]
+        for size in (2, 3):
+            for i in range(len(keys) - size + 1):
+                written = exact[i:i + size]
+                if all(written) and any(fold(w) != w for w in written):
+                    terms.append(_weighted("word", "_".join(written)))
+                else:
+                    terms.append(_weighted("wfold", "_".join(folded[i:i + size])))
+        if WEIGHTS["near"]:
+            terms += [_weighted("pair", pair_term(a, b), "near")
+                      for a, b in dict.fromkeys(zip(folded, folded[1:]))]
+    return terms
+
+
+def _exclusions(plan: QueryPlan) -> list[tuple[Term, ...]]:
+    """Each excluded word or phrase as the terms an article must all hold to be dropped:
+    with marks typed, the exact syllables (and the pair, for a word of two)."""
+    groups = []
+    for unit in plan.parsed.excluded:
+        syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
+        exact = any(s.marked for s in unit.syllables)
+        terms = [Term(syl, k) for k in unit.keys] if exact else \
+            [Term(fold_field, k) for k in unit.folded]
+        if len(unit.keys) > 1 and not unit.title_only:
+            terms += [Term("pair", pair_term(a, b)) for a, b in zip(unit.folded, unit.folded[1:])]
+        groups.append(tuple(terms))
+    return groups
+
+
+def array_request(plan: QueryPlan, relaxed: bool) -> arraysearch.Request | None:
+    """The plan as the arrays' request, or None when it has phrases or ``title:`` (or
+    excludes a phrase of three words or more, which only stored text can confirm)."""
+    slots: list[list[list[Term]]] = []
+    spelled: list[Term | None] = []
+    for group in plan.groups:
+        if not all(_plain(read) for read in group):
+            return None
+        if len(group) == 1:
+            read_slots = group[0].slots
+            if relaxed:
+                read_slots = [part for slot in read_slots for part in _syllable_slots(slot)]
+            spelled += [_spelled(slot) for slot in read_slots]
+            slots += [_slot_alternatives(slot) for slot in read_slots]
+        else:
+            slots.append([[term for slot in read.slots for term in _slot_alternatives(slot)[0]]
+                          for read in group])
+            spelled.append(None)
+    if any(len(unit.keys) > 2 for unit in plan.parsed.excluded):
+        return None
+    need = 1 if relaxed else (len(slots) - 1 if len(slots) >= 3 else len(slots))
+    return arraysearch.Request(slots=slots, evidence=_evidence(plan), need=need, coord=COORD,
+                               spelled=spelled, misspelt=MISSPELT,
+                               excluded=tuple(_exclusions(plan)))
+
+
+def _spelled(slot: Slot) -> Term | None:
+    """The written form an article should hold for a word typed (or corrected) with marks."""
+    if len(slot.keys) != 1 or not slot.exact[0] or fold(slot.exact[0]) == slot.exact[0]:
+        return None
+    typed = slot.syllables[0]
+    if not typed.marked and not slot.corrected:
+        return None
+    return Term("syl", slot.exact[0])
+
+
+# --------------------------------------------------------------------------- Whoosh's path
+
+
+def _phrase(unit: Unit, fold_field: str) -> Query:
+    """The folded phrase: its syllable pairs, confirmed in the text for longer phrases; for
+    ``title:"..."``, positions in the (short) title."""
+    words = list(unit.folded)
+    if len(words) == 1:
+        return _weighted(fold_field, words[0])
+    if unit.title_only:
+        return ChainPhrase(fold_field, words, boost=WEIGHTS[fold_field])
+    if len(words) == 2:
+        return _weighted("pair", pair_term(*words))
+    return PairPhrase.of("pair", words, boost=WEIGHTS["pair"])
+
+
+def _unit_parts(read: ReadUnit) -> list[Query]:
+    """What an article must match for one unit, part by part. Phrases match their folded
+    pairs (or title positions), plus each syllable as typed where it was typed with marks;
+    words match their folded syllables (in the title for ``title:``), one part per slot."""
+    unit = read.unit
+    syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
+    if unit.phrase:
+        phrase = _phrase(unit, fold_field)
+        exact = [_weighted(syl, s.key) for s in unit.syllables if s.marked]
+        return [ChainAnd([phrase] + exact) if exact else phrase]
+    parts: list[Query] = []
+    for slot in read.slots:
+        forms = dict.fromkeys([slot.folded] + [tuple(fold(k) for k in alt)
+                                               for alt in slot.alternatives])
+        alternatives = []
+        for form in forms:
+            terms = [_weighted(fold_field, k) for k in form] if unit.title_only \
+                else _alternative_terms(form)
+            alternatives.append(ChainAnd(terms) if len(terms) > 1 else terms[0])
+        parts.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
+    if unit.title_only:
+        parts += [_weighted(syl, s.key) for s in unit.syllables if s.marked]
+    return parts
+
+
+def _all(parts: list[Query]) -> Query:
+    return parts[0] if len(parts) == 1 else ChainAnd(parts)
+
+
+def whoosh_query(plan: QueryPlan, relaxed: bool) -> Query:
+    """The plan as a Whoosh query: every group (any of its units), or with ``relaxed`` any
+    word or group, scored by how many match (Whoosh's coordination)."""
+    members: list[Query] = []
+    for group in plan.groups:
+        if relaxed and len(group) == 1:
+            members += _unit_parts(group[0])
+            continue
+        units = [_all(_unit_parts(read)) for read in group]
+        members.append(units[0] if len(units) == 1 else Or(units))
+    if relaxed and len(members) > 1:
+        required: Query = DrivenOr(members, scale=0.9)
+    else:
+        required = _all(members)
+    evidence = _evidence(plan)
+    query: Query = AndMaybe(required, Or(evidence)) if evidence else required
+    excluded = _exclusions(plan)
+    if excluded:
+        query = ExactAndNot(query, Or([_all(list(g)) for g in excluded]))
+    return query
+
+
+def _relaxable(plan: QueryPlan) -> bool:
+    """Whether any-of can find what all-of did not: not for one word or one phrase."""
+    return len(plan.groups) > 1 or any(len(_unit_parts(read)) > 1 for read in plan.units)
+
+
+def collect(searcher, query: Query, *, depth: int, sortedby, filter_query, facets: tuple,
+            deadline_seconds: float) -> Candidates:
+    """Whoosh's matcher tree: the best ``depth`` hits and, with facets, their counts.
+
+    The exact total comes free when facets are counted (every match is visited then);
+    without facets an estimate avoids running the query a second time.
+    """
+    groupedby = None
+    if facets:
+        groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in facets}
+    # optimize=False: Whoosh's block-quality skipping re-plans the matcher tree every
+    # few documents; on our chained intersections that made top-N searches 4-5x slower
+    # (eval p50 on 50,000 articles 162 -> 31 ms) than simply scoring every match.
+    collector = searcher.collector(limit=depth, sortedby=sortedby, groupedby=groupedby,
+                                   filter=filter_query, optimize=False)
+    # No SIGALRM: Whoosh's alarm raises TimeLimit wherever the code happens to be,
+    # even inside a postings read, which then surfaces as a CorruptIndexError.
+    timed = TimeLimitCollector(collector, timelimit=max(0.05, deadline_seconds),
+                               use_alarm=False)
+    timed_out = False
+    try:
+        searcher.search_with_collector(query, timed)
+    except TimeLimit:
+        timed_out = True
+    found = timed.results()
+    collected = found.scored_length()
+    if timed_out or (not facets and collected < depth):
+        total = collected
+    else:
+        total = len(found) if facets else max(collected, found.estimated_length())
+    groups = {name: found.groups(name) for name in facets} if facets and total else {}
+    return Candidates(total=total, hits=list(islice(found, depth)), groups=groups,
+                      complete=True, timed_out=timed_out)
+
+
+def match(searcher, plan: QueryPlan, *, depth: int, sortedby, filter_query, facets: tuple,
+          deadline_seconds) -> Candidates:
+    """The plan's best ``depth`` candidates, their number and facet counts. Relevance-ranked
+    plain words go to the arrays; the rest to Whoosh, all words first and any of them
+    when no article has them all."""
+    if sortedby is None:
+        strict = array_request(plan, relaxed=False)
+        found = None
+        if strict is not None:
+            found = arraysearch.search(searcher, strict, filter_query, depth, facets)
+        if found is not None and not found.total:
+            relaxed = array_request(plan, relaxed=True)
+            if relaxed.need < strict.need or len(relaxed.slots) > len(strict.slots):
+                found = arraysearch.search(searcher, relaxed, filter_query, depth, facets)
+        if found is not None:
+            return Candidates(total=found.total, hits=found.hits, groups=found.groups,
+                              complete=bool(found.complete))
+    found = collect(searcher, whoosh_query(plan, relaxed=False), depth=depth, sortedby=sortedby,
+                    filter_query=filter_query, facets=facets,
+                    deadline_seconds=deadline_seconds())
+    if found.total or found.timed_out or not _relaxable(plan):
+        return found
+    relaxed = collect(searcher, whoosh_query(plan, relaxed=True), depth=depth,
+                      sortedby=sortedby, filter_query=filter_query, facets=facets,
+                      deadline_seconds=deadline_seconds())
+    relaxed.complete = False
+    return relaxed

@@ -1,0 +1,222 @@
+"""Read a query's syllables against the archive's own statistics: typos, wrong tone marks
+and missing diacritics.
+
+Nothing here is a word list: every decision comes from how many articles hold a syllable
+(with or without marks), a pair of adjacent syllables (the ``pair`` field) or a compound
+word with its marks (the ``word`` field, pyvi's words). A syllable is corrected only when
+the archive does not know it as typed (or, with marks, when its neighbour and it never form
+a word while a sibling spelling forms a common one); diacritics are restored where the
+user typed none, the most likely spelling given the neighbours.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections import defaultdict
+from collections.abc import Sequence
+
+from .analysis import fold
+
+_FOLDED_LETTERS = string.ascii_lowercase + string.digits
+_VOWEL = re.compile("[aeiouy]")
+FORMS_PER_SYLLABLE = 4
+"""Written forms of one folded syllable weighed when restoring or correcting: the most
+common few hold nearly every occurrence ("nam": nam, năm, nắm, nấm)."""
+PAIR_WEIGHT = 3.0
+"""How much more a neighbour's agreement counts than the syllable's own frequency."""
+WRONG_TONE_MIN_ARTICLES = 5
+"""A spelling is only replaced by a sibling that forms a word with its neighbour in at
+least this many articles."""
+
+
+class Vocabulary:
+    """Document frequencies of one index generation, and each folded syllable's written
+    forms (built on first use from the ``syl`` lexicon, about a second per 50,000
+    articles, then kept with the reader)."""
+
+    def __init__(self, reader):
+        self.reader = reader
+
+    def folded(self, key: str) -> int:
+        return self.reader.doc_frequency("fold", key)
+
+    def exact(self, key: str) -> int:
+        return self.reader.doc_frequency("syl", key)
+
+    def pair(self, first: str, second: str) -> int:
+        """Articles where the two folded syllables stand next to each other."""
+        return self.reader.doc_frequency("pair", f"{first}_{second}")
+
+    def compound(self, keys: Sequence[str], folded: bool = False) -> int:
+        """Articles holding these syllables as one pyvi word (``đảng_bộ``)."""
+        return self.reader.doc_frequency("wfold" if folded else "word", "_".join(keys))
+
+    def forms(self, folded_key: str) -> list[tuple[str, int]]:
+        """The written forms of a folded syllable, most common first, with their counts."""
+        table = self.reader.__dict__.get("_vnsearch_forms")
+        if table is None:
+            table = _forms_table(self.reader)
+            self.reader.__dict__["_vnsearch_forms"] = table
+        return table.get(folded_key, [])
+
+
+def _forms_table(reader) -> dict[str, list[tuple[str, int]]]:
+    table: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for tbytes, info in reader.iter_field("syl"):
+        text = tbytes.decode("utf-8")
+        if text.isalpha():
+            table[fold(text)].append((text, info.doc_frequency()))
+    return {key: sorted(forms, key=lambda f: -f[1])[:FORMS_PER_SYLLABLE]
+            for key, forms in table.items()}
+
+
+def one_edit_away(key: str) -> set[str]:
+    """Every string one deletion, insertion, substitution or swap of neighbours from
+    ``key``, over the letters folded syllables are made of.
+
+    Looking these few hundred strings up is milliseconds; Whoosh's ``terms_within``
+    computes an edit distance to every term of the lexicon, about a second per syllable
+    on 10,000 articles.
+    """
+    found = set()
+    for i in range(len(key) + 1):
+        head, tail = key[:i], key[i:]
+        if tail:
+            found.add(head + tail[1:])
+        if len(tail) > 1:
+            found.add(head + tail[1] + tail[0] + tail[2:])
+        for letter in _FOLDED_LETTERS:
+            found.add(head + letter + tail)
+            if tail:
+                found.add(head + letter + tail[1:])
+    found.discard(key)
+    found.discard("")
+    return found
+
+
+MAX_CORRECTABLE_LETTERS = 12
+"""Longer strings are no Vietnamese syllable (the longest, "nghiêng", has 7 letters) and
+their one-edit neighbourhoods are large: they are never corrected."""
+
+
+def correctable(key: str) -> bool:
+    """Whether a syllable could be a misspelt Vietnamese one: not a number, and with a
+    vowel (no Vietnamese syllable lacks one: "src" or "x" is a code, not a typo)."""
+    folded = fold(key)
+    return (len(folded) <= MAX_CORRECTABLE_LETTERS and not folded.isdigit()
+            and bool(_VOWEL.search(folded)))
+
+
+def _context(vocabulary: Vocabulary, before: str | None, key: str, after: str | None) -> float:
+    """How well a folded syllable fits between its folded neighbours."""
+    agree = 0.0
+    if before:
+        agree += math.log1p(vocabulary.pair(before, key))
+    if after:
+        agree += math.log1p(vocabulary.pair(key, after))
+    return agree
+
+
+def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool]) -> list[str]:
+    """Each syllable the archive does not know as typed, replaced by the known syllable one
+    edit away that is most common and fits its neighbours best; others unchanged.
+
+    A syllable typed with marks that the archive never writes so is given the archive's
+    spelling of the same letters ("tưóng" → "tướng"), or of a syllable one edit away when
+    the letters are unknown too ("phầ" → "phần"); one typed without marks becomes a folded
+    syllable."""
+    out = list(keys)
+    folded = [fold(k) for k in keys]
+    for i, key in enumerate(keys):
+        if not correctable(key):
+            continue
+        known = vocabulary.exact(key) if marked[i] else vocabulary.folded(key)
+        if known:
+            continue
+        before = fold(out[i - 1]) if i else None
+        after = folded[i + 1] if i + 1 < len(keys) else None
+        if marked[i] and vocabulary.folded(folded[i]):
+            candidates = [folded[i]]  # the letters are right, the marks are not
+        else:
+            candidates = sorted(one_edit_away(folded[i]))
+        best: tuple[float, str] | None = None
+        for candidate in candidates:
+            frequency = vocabulary.folded(candidate)
+            if not frequency:
+                continue
+            fit = math.log(frequency) + PAIR_WEIGHT * _context(vocabulary, before, candidate,
+                                                                after)
+            if best is None or fit > best[0]:
+                best = (fit, candidate)
+        if best is None:
+            continue
+        out[i] = _written(vocabulary, best[1], out[i - 1] if i else None,
+                          keys[i + 1] if i + 1 < len(keys) else None) if marked[i] else best[1]
+    return out
+
+
+def _written(vocabulary: Vocabulary, folded_key: str, before: str | None, after: str | None
+             ) -> str:
+    """The written form of a folded syllable that best fits its (written) neighbours."""
+    forms = vocabulary.forms(folded_key)
+    if not forms:
+        return folded_key
+    return max(forms, key=lambda f: (_word_fit(vocabulary, before, f[0], after), f[1]))[0]
+
+
+def _word_fit(vocabulary: Vocabulary, before: str | None, form: str, after: str | None) -> int:
+    """Articles where the form makes one word with a neighbour, as written."""
+    fit = 0
+    if before and fold(before) != before:
+        fit += vocabulary.compound((before, form))
+    if after and fold(after) != after:
+        fit += vocabulary.compound((form, after))
+    return fit
+
+
+def correct_tones(vocabulary: Vocabulary, keys: list[str], marked: list[bool]) -> list[str]:
+    """Fix a wrong tone mark that the archive reveals: two marked neighbours that never
+    form a word as typed ("kiêm toán"), while changing the marks of one of them gives a
+    word many articles hold ("kiểm toán")."""
+    out = list(keys)
+    for i in range(len(keys) - 1):
+        a, b = out[i], out[i + 1]
+        if not (marked[i] and marked[i + 1]) or vocabulary.compound((a, b)):
+            continue
+        if not vocabulary.compound((fold(a), fold(b)), folded=True):
+            continue
+        options = [(vocabulary.compound((f, b)), f, b) for f, _ in vocabulary.forms(fold(a))]
+        options += [(vocabulary.compound((a, f)), a, f) for f, _ in vocabulary.forms(fold(b))]
+        count, new_a, new_b = max(options, default=(0, a, b))
+        if count >= WRONG_TONE_MIN_ARTICLES:
+            out[i], out[i + 1] = new_a, new_b
+    return out
+
+
+def restore(vocabulary: Vocabulary, folded_keys: list[str]) -> list[str | None]:
+    """The most likely written form of each folded syllable, given its neighbours: the
+    spelling sequence whose adjacent forms are most often one word in the archive, then
+    the most common spellings (a best path over each syllable's few forms). ``None`` for
+    syllables the archive does not write with letters."""
+    options = [vocabulary.forms(k) if k.isalpha() else [] for k in folded_keys]
+    best: list[tuple[float, list[str | None]]] = [(0.0, [])]
+    for i, forms in enumerate(options):
+        if not forms:
+            score, path = max(best, key=lambda item: item[0])
+            best = [(score, path + [None])]
+            continue
+        total = sum(n for _, n in forms)
+        step = []
+        for form, count in forms:
+            own = math.log(count / total)
+            choices = []
+            for score, path in best:
+                previous = path[-1] if path else None
+                joined = vocabulary.compound((previous, form)) if previous else 0
+                choices.append((score + own + PAIR_WEIGHT * math.log1p(joined), path))
+            score, path = max(choices, key=lambda item: item[0])
+            step.append((score, path + [form]))
+        best = step
+    return max(best, key=lambda item: item[0])[1]
