@@ -343,7 +343,13 @@ def _candidates(searcher, reader, request: Request, sizes: list[int]) -> np.ndar
                 lists.append(_postings(reader, term.fieldname, tbytes, frequency)[0])
     if not lists:
         return np.zeros(0, dtype=np.int32)
-    return lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))
+    if len(lists) == 1:
+        return lists[0]
+    # A mask over the segment merges sorted lists in linear time; np.unique sorts.
+    union = np.zeros(reader.doc_count_all(), dtype=bool)
+    for ids in lists:
+        union[ids] = True
+    return np.flatnonzero(union).astype(np.int32)
 
 
 def _term_scores(searcher, subsearcher, term: Term, docs: np.ndarray
@@ -373,12 +379,13 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
     docs = docs[_keep(reader, docs, offset, allowed)]
     total = np.zeros(len(docs))
     covered = np.zeros(len(docs), dtype=np.int32)
-    for slot, size in zip(request.slots, sizes):
-        if not size:
+    may_miss = len(request.slots) - request.need
+    for checked, i in enumerate(sorted(range(len(sizes)), key=sizes.__getitem__)):
+        if not sizes[i]:
             continue
         scored = np.zeros(len(docs))
         holds = np.zeros(len(docs), dtype=bool)
-        for alt in slot:
+        for alt in request.slots[i]:
             alt_holds = np.ones(len(docs), dtype=bool)
             alt_score = np.zeros(len(docs))
             for term in alt:
@@ -391,25 +398,34 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
             scored += np.where(alt_holds, alt_score, 0.0)
         total += scored
         covered += holds
+        # Rarest slots first: a candidate that already missed more than it may is dropped
+        # before the common words are looked up for it.
+        alive = (checked + 1 - covered) <= may_miss
+        if not alive.all():
+            docs, total, covered = docs[alive], total[alive], covered[alive]
     keep = covered >= request.need
     if request.excluded:
         keep &= ~_holding_any(searcher, reader, request.excluded, docs)
     docs, total, covered = docs[keep], total[keep], covered[keep]
+    held: dict[tuple[str, str], np.ndarray] = {}
     for term in request.evidence:
         found = _term_scores(searcher, subsearcher, term, docs)
         if found is None:
             return None
+        held[term.fieldname, term.text] = found[0]
         total += found[1]
     missed = len(request.slots) - covered
     if request.coord != 1.0 and missed.any():
         total *= request.coord ** missed
     if request.spelled and request.misspelt != 1.0:
-        reader = subsearcher.reader()
         wrong = np.zeros(len(docs), dtype=np.int32)
         for term in request.spelled:
-            if term is not None:
+            if term is None:
+                continue
+            present = held.get((term.fieldname, term.text))
+            if present is None:
                 present, _ = _lookup(reader, term.fieldname, _term_bytes(searcher, term), docs)
-                wrong += ~present
+            wrong += ~present
         total *= request.misspelt ** wrong
     return docs, total, covered
 

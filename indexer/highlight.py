@@ -62,18 +62,37 @@ def find_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
     written = match_form(text)
     folded = fold(written)
     spans: list[tuple[int, int]] = []
-    for key, exact in dict.fromkeys(marks.syllables):
-        found = [m.span() for m in _word(key).finditer(folded)]
-        if exact is not None:
-            found = [(s, e) for s, e in found if written[s:e] == exact] or found
-        spans += found
-    for run in marks.runs:
-        spans += [m.span() for m in phrase_pattern(run).finditer(folded)]
+    wanted: dict[str, set[str | None]] = {}
+    for key, exact in marks.syllables:
+        wanted.setdefault(key, set()).add(exact)
+    for key, exact in wanted.items():
+        places = _whole_words(folded, key)
+        if None not in exact:
+            places = [(s, e) for s, e in places if written[s:e] in exact] or places
+        spans += places
+    for run in dict.fromkeys(marks.runs):
+        pattern = phrase_pattern(run)
+        spans += [m.span() for start, _ in _whole_words(folded, run[0])
+                  if (m := pattern.match(folded, start))]
     return _merge(text, _union(sorted(spans)))
 
 
-def _word(folded_key: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![^\W_])" + re.escape(folded_key) + r"(?![^\W_])")
+def _whole_words(text: str, word: str) -> list[tuple[int, int]]:
+    """Where ``word`` stands as a whole syllable in ``text``. ``str.find`` runs in C: over a
+    news article it is several times faster than a regular expression with boundaries."""
+    found = []
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if not (start and _in_word(text[start - 1])) and not (end < len(text)
+                                                               and _in_word(text[end])):
+            found.append((start, end))
+        start = text.find(word, end)
+    return found
+
+
+def _in_word(char: str) -> bool:
+    return char.isalnum()
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -37,20 +37,18 @@ _TOKEN_RE = re.compile(
 
 @dataclass(frozen=True)
 class Syllable:
-    """One syllable as typed: its normalized form and where it stands in the query."""
+    """One syllable as typed: its normalized form and where it stands in the query.
+    ``marked``: typed with marks, so that spelling is what the user meant."""
 
     key: str
     start: int
     end: int
+    folded: str = field(init=False, compare=False)
+    marked: bool = field(init=False, compare=False)
 
-    @property
-    def folded(self) -> str:
-        return fold(self.key)
-
-    @property
-    def marked(self) -> bool:
-        """Typed with marks: that spelling is what the user meant."""
-        return fold(self.key) != self.key
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folded", fold(self.key))
+        object.__setattr__(self, "marked", self.folded != self.key)
 
 
 @dataclass(frozen=True)
@@ -280,10 +278,10 @@ class Slot:
     keys: tuple[str, ...]
     exact: tuple[str | None, ...]
     alternatives: tuple[tuple[str, ...], ...] = ()
+    folded: tuple[str, ...] = field(init=False, compare=False)
 
-    @property
-    def folded(self) -> tuple[str, ...]:
-        return tuple(fold(k) for k in self.keys)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folded", tuple(fold(k) for k in self.keys))
 
     @property
     def corrected(self) -> bool:
@@ -393,6 +391,8 @@ def _read_unit(unit: Unit, vocabulary, abbreviations, correct: bool, restoring: 
     else:
         exact = [k if fold(k) != k or plan.parsed.accented else None for k in keys]
     spans = abbreviations.expansions(list(unit.keys)) if abbreviations is not None else []
+    if vocabulary is not None:
+        spans = [span for span in spans if not _inside_a_word(span, unit.folded, vocabulary)]
     slots: list[Slot] = []
     i = 0
     for span in spans + [None]:
@@ -407,9 +407,19 @@ def _read_unit(unit: Unit, vocabulary, abbreviations, correct: bool, restoring: 
             break
         typed_span = unit.syllables[span.start:span.end]
         slots.append(Slot(tuple(typed_span), tuple(s.key for s in typed_span),
-                          tuple(s.key if s.marked else None for s in typed_span),
-                          tuple(span.alternatives)))
+                          tuple(exact[span.start:span.end]), tuple(span.alternatives)))
         plan.expansions.append((plan.parsed.text[typed_span[0].start:typed_span[-1].end],
                                 tuple(span.alternatives)))
         i = span.end
     return tuple(slots)
+
+
+def _inside_a_word(span, folded: tuple[str, ...], vocabulary) -> bool:
+    """Whether a one-syllable form is part of a longer word here ("Mỹ" in "mỹ phẩm"),
+    where it does not mean what the abbreviation list says."""
+    if span.end - span.start != 1:
+        return False
+    i = span.start
+    return any(vocabulary.compound(pair, folded=True) >= COMPOUND_MIN_ARTICLES
+               for pair in (folded[i - 1:i + 1] if i else (), folded[i:i + 2])
+               if len(pair) == 2)

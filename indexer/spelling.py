@@ -14,12 +14,14 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections import defaultdict
+import unicodedata
 from collections.abc import Sequence
 
-from .analysis import fold
+from .analysis import fold, normalize_tone_style
 
 _FOLDED_LETTERS = string.ascii_lowercase + string.digits
+_TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
+"""Grave, acute, hook, tilde, dot below."""
 _VOWEL = re.compile("[aeiouy]")
 FORMS_PER_SYLLABLE = 4
 """Written forms of one folded syllable weighed when restoring or correcting: the most
@@ -27,14 +29,21 @@ common few hold nearly every occurrence ("nam": nam, năm, nắm, nấm)."""
 PAIR_WEIGHT = 3.0
 """How much more a neighbour's agreement counts than the syllable's own frequency."""
 WRONG_TONE_MIN_ARTICLES = 5
+WRONG_TONE_SHARE = 0.5
 """A spelling is only replaced by a sibling that forms a word with its neighbour in at
-least this many articles."""
+least this many articles, and in at least this share of those where the two folded
+syllables stand side by side."""
+
+
+FORMS_CACHED = 20_000
+"""Folded syllables whose written forms are remembered per index reader: looking up a
+syllable's few dozen possible spellings costs about a millisecond, and the same
+syllables come back query after query."""
 
 
 class Vocabulary:
-    """Document frequencies of one index generation, and each folded syllable's written
-    forms (built on first use from the ``syl`` lexicon, about a second per 50,000
-    articles, then kept with the reader)."""
+    """Document frequencies of one index generation (``termcache`` remembers each lookup
+    per segment, so asking again is cheap)."""
 
     def __init__(self, reader):
         self.reader = reader
@@ -54,22 +63,48 @@ class Vocabulary:
         return self.reader.doc_frequency("wfold" if folded else "word", "_".join(keys))
 
     def forms(self, folded_key: str) -> list[tuple[str, int]]:
-        """The written forms of a folded syllable, most common first, with their counts."""
-        table = self.reader.__dict__.get("_vnsearch_forms")
-        if table is None:
-            table = _forms_table(self.reader)
-            self.reader.__dict__["_vnsearch_forms"] = table
-        return table.get(folded_key, [])
+        """The written forms of a folded syllable the archive holds, most common first,
+        with their counts (at most ``FORMS_PER_SYLLABLE``)."""
+        cache = self.reader.__dict__.setdefault("_vnsearch_forms", {})
+        forms = cache.get(folded_key)
+        if forms is None:
+            found = [(form, n) for form in spellings(folded_key) if (n := self.exact(form))]
+            forms = sorted(found, key=lambda f: (-f[1], f[0]))[:FORMS_PER_SYLLABLE]
+            if len(cache) >= FORMS_CACHED:
+                cache.clear()
+            cache[folded_key] = forms
+        return forms
 
 
-def _forms_table(reader) -> dict[str, list[tuple[str, int]]]:
-    table: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for tbytes, info in reader.iter_field("syl"):
-        text = tbytes.decode("utf-8")
-        if text.isalpha():
-            table[fold(text)].append((text, info.doc_frequency()))
-    return {key: sorted(forms, key=lambda f: -f[1])[:FORMS_PER_SYLLABLE]
-            for key, forms in table.items()}
+_SHAPES = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "i": "i", "y": "y", "d": "dđ"}
+_TONED = {
+    base: [unicodedata.normalize("NFC", base + mark) for mark in _TONE_MARKS]
+    for base in "aăâeêioôơuưy"
+}
+MAX_SPELLINGS = 400
+"""A folded syllable's spellings are generated and looked up; longer strings (a name, a
+foreign word) would have thousands, and are left as typed."""
+
+
+def spellings(folded_key: str) -> list[str]:
+    """Every way to write a folded syllable with Vietnamese marks (vowel shapes, đ, and a
+    tone on one vowel), in the index's tone-mark style. Looking these few dozen up is
+    cheaper than reading the whole lexicon to group it by folded form."""
+    if not folded_key.isascii() or not folded_key.isalpha():
+        return []
+    choices = [_SHAPES.get(c, c) for c in folded_key]
+    if math.prod(len(c) for c in choices) * 6 > MAX_SPELLINGS:
+        return []
+    shapes = [""]
+    for options in choices:
+        shapes = [head + c for head in shapes for c in options]
+    forms = set()
+    for shape in shapes:
+        forms.add(shape)
+        for i, c in enumerate(shape):
+            for toned in _TONED.get(c, ()):
+                forms.add(normalize_tone_style(shape[:i] + toned + shape[i + 1:]))
+    return sorted(forms)
 
 
 def one_edit_away(key: str) -> set[str]:
@@ -178,8 +213,10 @@ def _word_fit(vocabulary: Vocabulary, before: str | None, form: str, after: str 
 
 def correct_tones(vocabulary: Vocabulary, keys: list[str], marked: list[bool]) -> list[str]:
     """Fix a wrong tone mark that the archive reveals: two marked neighbours that never
-    form a word as typed ("kiêm toán"), while changing the marks of one of them gives a
-    word many articles hold ("kiểm toán")."""
+    form a word as typed ("kiêm toán"), while changing the marks of one of them gives the
+    word that most articles mean when these letters stand side by side ("kiểm toán").
+    "làm giả" is left alone: "làm giá" is a word too, but far from the only reading of
+    "lam gia"."""
     out = list(keys)
     for i in range(len(keys) - 1):
         a, b = out[i], out[i + 1]
@@ -187,22 +224,25 @@ def correct_tones(vocabulary: Vocabulary, keys: list[str], marked: list[bool]) -
             continue
         if not vocabulary.compound((fold(a), fold(b)), folded=True):
             continue
+        adjacent = vocabulary.pair(fold(a), fold(b))
         options = [(vocabulary.compound((f, b)), f, b) for f, _ in vocabulary.forms(fold(a))]
         options += [(vocabulary.compound((a, f)), a, f) for f, _ in vocabulary.forms(fold(b))]
         count, new_a, new_b = max(options, default=(0, a, b))
-        if count >= WRONG_TONE_MIN_ARTICLES:
+        if count >= max(WRONG_TONE_MIN_ARTICLES, WRONG_TONE_SHARE * adjacent):
             out[i], out[i + 1] = new_a, new_b
     return out
 
 
 def restore(vocabulary: Vocabulary, folded_keys: list[str]) -> list[str | None]:
-    """The most likely written form of each folded syllable, given its neighbours: the
-    spelling sequence whose adjacent forms are most often one word in the archive, then
-    the most common spellings (a best path over each syllable's few forms). ``None`` for
-    syllables the archive does not write with letters."""
+    """The likely written form of each folded syllable, where the archive makes it clear:
+    the spelling sequence whose adjacent forms are most often one word in the archive,
+    then the most common spellings (a best path over each syllable's few forms). A form
+    is kept only when it makes a word with a neighbour ("bầu cử", "Việt Nam") or holds
+    most of its syllable's occurrences ("mỹ" for "my"); elsewhere (None) any marks will
+    do, since a guess between "bằng" and "bang" would mislead the ranking."""
     options = [vocabulary.forms(k) if k.isalpha() else [] for k in folded_keys]
     best: list[tuple[float, list[str | None]]] = [(0.0, [])]
-    for i, forms in enumerate(options):
+    for forms in options:
         if not forms:
             score, path = max(best, key=lambda item: item[0])
             best = [(score, path + [None])]
@@ -219,4 +259,27 @@ def restore(vocabulary: Vocabulary, folded_keys: list[str]) -> list[str | None]:
             score, path = max(choices, key=lambda item: item[0])
             step.append((score, path + [form]))
         best = step
-    return max(best, key=lambda item: item[0])[1]
+    path = max(best, key=lambda item: item[0])[1]
+    return [form if form is not None and _clear(vocabulary, path, i, options[i]) else None
+            for i, form in enumerate(path)]
+
+
+DOMINANT_SHARE = 0.75
+"""A restored spelling stands alone when it holds this share of its folded syllable's
+occurrences in the archive."""
+
+
+def _clear(vocabulary: Vocabulary, path: list[str | None], i: int,
+           forms: list[tuple[str, int]]) -> bool:
+    form = path[i]
+    total = sum(n for _, n in forms)
+    if dict(forms).get(form, 0) >= DOMINANT_SHARE * total:
+        return True
+    neighbours = [(path[i - 1], form)] if i and path[i - 1] else []
+    if i + 1 < len(path) and path[i + 1]:
+        neighbours.append((form, path[i + 1]))
+    return any(vocabulary.compound(pair) >= COMPOUND_EVIDENCE for pair in neighbours)
+
+
+COMPOUND_EVIDENCE = 3
+"""Articles that must hold a restored pair as one word for it to count."""
