@@ -35,6 +35,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+if __package__ in (None, "") and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    # `python bench/topical.py`: the bench folder itself on sys.path would shadow the standard
+    # library's `http` with bench/http.py (see bench/__init__.py); nothing here needs it.
+    del sys.path[0]
+
 DEPTH = 10
 """Pool and score depth: the first page a reader sees."""
 PACKET_CHARS = 700
