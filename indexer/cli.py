@@ -61,6 +61,7 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     """Bring the index up to date with the archive (incremental unless --full)."""
     from .build import IndexWriteFailed, build
     from .lock import IndexBusy
+    from .progress import progress_lines
 
     _archive_must_exist(archive)
     if verify:
@@ -68,7 +69,7 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     try:
         report = build(archive, index_root, full=full, jobs=jobs,
                        max_bytes=int(max_file_mb * 1024 * 1024),
-                       progress=_progress_bar if sys.stdout.isatty() else None)
+                       progress=_progress_bar if sys.stdout.isatty() else progress_lines)
     except (IndexBusy, IndexWriteFailed) as err:
         _fail(str(err))
     except OSError as err:
