@@ -36,6 +36,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from .analysis import segment
 from .articles import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES
@@ -108,7 +109,10 @@ class _Changes(FileSystemEventHandler):
 
 
 class Watcher:
-    """Updates ``index_root`` from ``archive`` on file events and on a periodic scan."""
+    """Updates ``index_root`` from ``archive`` on file events and on a periodic scan.
+
+    ``events=False`` scans only, as where the operating system offers no file events.
+    """
 
     def __init__(
         self,
@@ -154,7 +158,7 @@ class Watcher:
                 observer.stop()
                 observer.join()
 
-    def _observe(self):
+    def _observe(self) -> BaseObserver | None:
         """A started observer, or None where file events are not available."""
         observer = Observer()
         try:
