@@ -21,7 +21,7 @@ index: $(STAMP)
 	$(BIN)/vnsearch index || [ $$? -eq 1 ]
 
 run: index
-	$(BIN)/vnsearch serve
+	$(BIN)/vnsearch serve --watch
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest

@@ -59,6 +59,7 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     """Bring the index up to date with the archive (incremental unless --full)."""
     from .build import IndexWriteFailed, build
     from .lock import IndexBusy
+    from .progress import progress_lines
 
     _archive_must_exist(archive)
     if verify:
@@ -66,7 +67,7 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     try:
         report = build(archive, index_root, full=full, jobs=jobs,
                        max_bytes=int(max_file_mb * 1024 * 1024),
-                       progress=_progress_bar if sys.stdout.isatty() else None)
+                       progress=_progress_bar if sys.stdout.isatty() else progress_lines)
     except (IndexBusy, IndexWriteFailed) as err:
         _fail(str(err))
     except OSError as err:
@@ -248,8 +249,25 @@ def evaluate(queries: Path, index_root: Path, k: int, failures: int, as_json: bo
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes [default: CPU count].")
-def serve(index_root: Path, archive: Path, host: str, port: int, workers: int | None) -> None:
+@click.option("--watch", is_flag=True,
+              help="Update the index by itself when archive files are added, changed, "
+                   "renamed or deleted.")
+@click.option("--scan-interval", type=click.FloatRange(1), default=30.0, show_default=True,
+              help="With --watch: also scan the whole archive this often (seconds), for "
+                   "changes file events miss, as on network shares.")
+def serve(index_root: Path, archive: Path, host: str, port: int, workers: int | None,
+          watch: bool, scan_interval: float) -> None:
     """Serve the search website and JSON API with a production WSGI server."""
     from webapp.serve import run
 
-    run(index_root=index_root, archive=archive, host=host, port=port, workers=workers)
+    watcher = None
+    if watch:
+        from . import watch as watching
+
+        _archive_must_exist(archive)
+        watcher = watching.start(archive, index_root, scan_interval)
+    try:
+        run(index_root=index_root, archive=archive, host=host, port=port, workers=workers)
+    finally:
+        if watcher is not None:
+            watching.stop(watcher)

@@ -22,6 +22,7 @@ Other keys are ignored. Records without a category go to the archive root. Title
 are written already cleaned, so reading a file back gives them exactly. Files are replaced
 atomically (a hidden temporary file, then ``os.replace``) so an interrupted import never
 leaves half an article for the indexer; there is no fsync, which keeps 50,000 records fast.
+New files get the usual permissions (0o666 less the umask), like any file the user creates.
 """
 
 from __future__ import annotations
@@ -134,9 +135,21 @@ def _render(meta: dict[str, Any], body: str) -> bytes:
     return f"---\n{front}---\n{body}\n".encode("utf-8")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _file_mode() -> int:
+    """The mode ``open()`` would give a new file (0o666 less the umask).
+
+    ``mkstemp`` creates its file readable by its owner only; an archive shared by several
+    librarians needs the files to be as readable as any other they create.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -154,6 +167,7 @@ class _Importer:
         self.report = ImportReport()
         self.folders: set[Path] = set()
         self.seen: dict[str, str] = {}
+        self.mode = _file_mode()
 
     def source(self, source: Path) -> None:
         try:
@@ -192,7 +206,7 @@ class _Importer:
         if folder not in self.folders:
             folder.mkdir(parents=True, exist_ok=True)
             self.folders.add(folder)
-        _write_atomic(path, _render(meta, body))
+        _write_atomic(path, _render(meta, body), self.mode)
         self.report.written += 1
 
 

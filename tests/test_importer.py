@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -149,6 +151,19 @@ def test_existing_files_are_kept_unless_overwrite(tmp_path):
     assert (report.written, report.skipped_existing) == (1, 0)
     assert read_back(into)["khong-chuyen-muc"].title == "Tiêu đề mới"
     assert [p.name for p in into.iterdir()] == ["khong-chuyen-muc.txt"]
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_files_get_the_usual_permissions(tmp_path, umask, mode):
+    """Other librarians of a shared archive can read what one of them imported."""
+    source = write_jsonl(tmp_path / "a.jsonl", [dumps(r) for r in RECORDS])
+    old = os.umask(umask)
+    try:
+        import_jsonl([source], tmp_path / "out")
+    finally:
+        os.umask(old)
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "out").rglob("*.txt")}
+    assert modes == {mode}
 
 
 def test_unreadable_source_is_reported(tmp_path):
