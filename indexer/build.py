@@ -30,7 +30,7 @@ from .articles import (
     scan_archive,
 )
 from .location import (
-    IndexIncompatible,
+    IndexMissing,
     current_dir,
     discard_unpublished,
     new_generation,
@@ -197,10 +197,10 @@ def _abandon(writer) -> None:
 
 
 def _readable(index_root: Path) -> bool:
-    """An index written by an older version is rebuilt rather than patched."""
+    """An index written by an older version, or damaged, is rebuilt rather than patched."""
     try:
         open_current(index_root).close()
-    except IndexIncompatible:
+    except IndexMissing:  # incompatible, or damaged
         return False
     return True
 

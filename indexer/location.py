@@ -47,6 +47,12 @@ def open_current(root: Path) -> FileIndex:
         raise IndexMissing(f"no index in {root}: run `vnsearch index` to build it")
     try:
         index = whoosh_index.open_dir(str(path))
+    except whoosh_index.IndexVersionError as err:
+        raise _incompatible(root, str(err)) from err
+    except (OSError, whoosh_index.IndexError) as err:
+        # Files vanishing while they are read: the index was removed under a reader.
+        raise IndexMissing(f"the index in {root} cannot be read ({err}): run "
+                           "`vnsearch index` to build it") from err
     except (AttributeError, ImportError, EOFError, ValueError) as err:
         raise _incompatible(root, str(err)) from err
     if schema_signature(index.schema) != schema_signature(build_schema()):

@@ -703,3 +703,29 @@ def test_hostile_files_are_rejected_with_reasons_and_the_rest_indexed(tmp_path):
     assert indexed["nhat-ky.txt"]["body"].count("Mưa") == 100_000
     _, _, hits = serve_check(index, "chuoiscriptan")
     assert hits == 0
+
+
+# =========================================================================== 8. index removed
+
+
+def test_site_answers_503_while_the_index_is_gone_and_recovers(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 20), tmp_path / "index"
+    assert run_index(archive, index, "--jobs", "1").returncode == 0
+    search = f"/api/search?q={urllib.parse.quote(COMMON_QUERY)}"
+    with server(index, archive, tmp_path / "serve.log") as port:
+        assert http_get(port, search)[0] == 200
+        subprocess.run(["rm", "-rf", str(index)], check=True)
+        answers = []
+        ended = time.monotonic() + 3
+        while time.monotonic() < ended:
+            for path in (search, "/healthz", "/"):
+                answers.append((path, http_get(port, path)[0]))
+        bad = sorted({a for a in answers if a[1] != 503})
+        assert not bad, f"answers other than 503 with the index gone: {bad}"
+        assert run_index(archive, index, "--jobs", "1").returncode == 0
+        deadline = time.monotonic() + 10
+        while http_get(port, "/healthz")[0] != 200:
+            assert time.monotonic() < deadline, "the site did not recover without a restart"
+            time.sleep(0.2)
+        status, body = http_get(port, search)
+        assert status == 200 and json.loads(body)["total"] == 20
