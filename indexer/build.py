@@ -12,7 +12,6 @@ re-segmented.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +25,8 @@ from .articles import (
     ArchiveFile,
     Article,
     ArticleError,
-    read_article,
+    file_checksum,
+    read_or_reject,
     scan_archive,
 )
 from .location import (
@@ -115,22 +115,11 @@ def _documents(
 ) -> Iterator[dict]:
     """Read each file; rejected ones go to the report and the rest of the archive goes on."""
     for file in files:
-        try:
-            yield to_document(read_article(root, file, max_bytes))
-        except ArticleError as err:
-            report.rejected.append(err)
-        except Exception as err:  # a reader bug must not stop the whole archive
-            report.rejected.append(
-                ArticleError(file.id, f"could not be read ({type(err).__name__}: {err})")
-            )
-
-
-def _checksum(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
-        return None
+        article = read_or_reject(root, file, max_bytes)
+        if isinstance(article, ArticleError):
+            report.rejected.append(article)
+        else:
+            yield to_document(article)
 
 
 def _indexed_states(index) -> dict[str, FileState]:
@@ -238,7 +227,7 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report) -> None
     publish(index_root, generation)
 
 
-def _changed(files: list[ArchiveFile], indexed: dict[str, FileState], deep: bool
+def _changed(root: Path, files: list[ArchiveFile], indexed: dict[str, FileState], deep: bool
              ) -> tuple[list[ArchiveFile], int]:
     """Files to (re)index and how many are unchanged.
 
@@ -252,7 +241,7 @@ def _changed(files: list[ArchiveFile], indexed: dict[str, FileState], deep: bool
         if state is None:
             to_read.append(file)
         elif deep or state.size != file.size or state.mtime != file.mtime:
-            if state.size == file.size and _checksum(file.abspath) == state.checksum:
+            if state.size == file.size and file_checksum(root, file.abspath) == state.checksum:
                 unchanged += 1
             else:
                 to_read.append(file)
@@ -279,13 +268,12 @@ def verify(archive: Path, index_root: Path, max_bytes: int = DEFAULT_MAX_BYTES) 
     ix = open_current(index_root)
     indexed = _indexed_states(ix)
     scan = scan_archive(archive)
-    to_read, _ = _changed(scan.files, indexed, deep=True)
+    to_read, _ = _changed(archive, scan.files, indexed, deep=True)
     report = VerifyReport(documents=ix.doc_count(), rejected=list(scan.rejected))
     for file in to_read:
-        try:
-            read_article(archive, file, max_bytes)
-        except ArticleError as err:
-            report.rejected.append(err)
+        outcome = read_or_reject(archive, file, max_bytes)
+        if isinstance(outcome, ArticleError):
+            report.rejected.append(outcome)
             if file.id in indexed:
                 report.orphaned.append(file.id)
             continue
@@ -299,7 +287,7 @@ def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) 
     ix = open_current(index_root)
     indexed = _indexed_states(ix)
     on_disk = {f.id: f for f in files}
-    to_read, report.unchanged = _changed(files, indexed, deep=False)
+    to_read, report.unchanged = _changed(archive, files, indexed, deep=False)
     gone = sorted(set(indexed) - set(on_disk))
     if not to_read and not gone:
         report.documents = ix.doc_count()
@@ -323,17 +311,17 @@ def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) 
             f"{lost} of {len(written)} new or changed articles were lost by a writer process "
             f"(killed, or out of memory); the rest were indexed. Run the index command "
             f"again to add them.")
-    _classify(report, written, indexed, gone, on_disk)
+    _classify(archive, report, written, indexed, gone, on_disk)
 
 
-def _classify(report, written, indexed, gone, on_disk) -> None:
+def _classify(archive, report, written, indexed, gone, on_disk) -> None:
     """Name what happened to each file: a deleted id whose checksum reappears was renamed."""
     new_ids = sorted(i for i in written if i not in indexed)
     report.updated = sorted(i for i in written if i in indexed)
     by_checksum = {indexed[i].checksum: i for i in gone}
     report.added = []
     for doc_id in new_ids:
-        checksum = _checksum(on_disk[doc_id].abspath)
+        checksum = file_checksum(archive, on_disk[doc_id].abspath)
         old = by_checksum.pop(checksum, None) if checksum else None
         if old:
             report.renamed.append((old, doc_id))

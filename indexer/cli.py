@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from .articles import printable
+
 ARCHIVE_OPTION = click.option(
     "--archive", "archive", type=click.Path(path_type=Path), envvar="VNSEARCH_ARCHIVE",
     default="archive", show_default=True, help="Folder of article files.",
@@ -121,7 +123,7 @@ def _list(label: str, items: list[str], limit: int | None) -> None:
     click.echo(f"  {label:<10} {_num(len(items))}")
     shown = items if limit is None else items[:limit]
     for item in shown:
-        click.echo(f"    {item}")
+        click.echo(f"    {printable(item)}")
     if len(shown) < len(items):
         click.echo(f"    … and {_num(len(items) - len(shown))} more (--verbose lists them all)")
 

@@ -705,6 +705,106 @@ def test_hostile_files_are_rejected_with_reasons_and_the_rest_indexed(tmp_path):
     assert hits == 0
 
 
+# =========================================================================== 6. hostile names
+
+
+def section(out: str, label: str) -> list[str]:
+    """The items a report lists under ``label`` (indented four spaces)."""
+    lines = out.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(f"  {label} "))
+    items = []
+    for line in lines[start + 1:]:
+        if not line.startswith("    "):
+            break
+        items.append(line[4:])
+    return items
+
+
+def raw_control_characters(text: str) -> list[str]:
+    return sorted({repr(ch) for ch in text.replace("\n", "")
+                   if unicodedata.category(ch) in ("Cc", "Zl", "Zp")})
+
+
+def test_file_names_that_cannot_be_ids_are_rejected_and_printed_escaped(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 3), tmp_path / "index"
+    good = archive_ids(archive)
+    body = "Tên tệp lạ\n\nBài viết có tên tệp không dùng được.\n".encode()
+    # name as created → how the report must show it
+    names = {
+        b"x/bad\xff.txt": "x/bad\\xff.txt",
+        b"th\xe0/bai.txt": "th\\xe0",  # the folder is rejected, not entered
+        "tab\there.txt".encode(): "tab\\there.txt",
+        "dong\nmoi.txt".encode(): "dong\\nmoi.txt",
+        "esc\x1b[31mdo.txt".encode(): "esc\\x1b[31mdo.txt",
+        "gach\\nguoc.txt".encode(): "gach\\nguoc.txt",
+    }
+    for name in names:
+        path = os.path.join(os.fsencode(archive), name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(body)
+
+    result = run_index(archive, index)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert no_traceback(result.stdout, result.stderr), result.stderr
+    assert raw_control_characters(result.stdout + result.stderr) == []
+    rejected = section(result.stdout, "rejected")
+    for shown in names.values():
+        assert any(line.startswith(shown + ": ") and "rename" in line for line in rejected), (
+            f"{shown} is not rejected with a reason:\n{result.stdout}")
+    assert set(stored_map(index)) == good
+
+    checked = subprocess.run([str(VNSEARCH), "check", "--archive", str(archive)],
+                             cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert raw_control_characters(checked.stdout) == []
+    assert section(checked.stdout, "rejected") == rejected
+
+
+# =========================================================================== 7. swapped files
+
+
+def test_files_swapped_after_the_scan_are_not_followed(tmp_path):
+    """The build's progress hook sees the file list after the scan and before any read:
+    there the files are swapped, as another process could do at that moment."""
+    from indexer.build import build
+
+    archive, index = write_archive(tmp_path / "archive", 4), tmp_path / "index"
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwd.txt").write_text("Mật khẩu\n\nmatkhaubimat của máy chủ.\n")
+    (secret / "bai-0002.txt").write_text("Thư mục ngoài\n\nmatkhaubimat trong thư mục.\n")
+    swapped = {
+        "thoi-su/bai-0000.txt": "outside the archive",  # → symlink to a file outside
+        "kinh-te/bai-0001.txt": "not a regular file",  # → a FIFO: reading it would block
+        "van-hoa/bai-0002.txt": "outside the archive",  # its folder → symlink outside
+    }
+
+    def swap(files):
+        (archive / "thoi-su" / "bai-0000.txt").unlink()
+        os.symlink(secret / "passwd.txt", archive / "thoi-su" / "bai-0000.txt")
+        (archive / "kinh-te" / "bai-0001.txt").unlink()
+        os.mkfifo(archive / "kinh-te" / "bai-0001.txt")
+        os.rename(archive / "van-hoa", tmp_path / "van-hoa-cu")
+        os.symlink(secret, archive / "van-hoa")
+        return files
+
+    outcome: dict = {}
+    worker = threading.Thread(target=lambda: outcome.update(
+        report=build(archive, index, jobs=1, progress=swap)), daemon=True)
+    worker.start()
+    worker.join(60)
+    if worker.is_alive():  # unblock the reader stuck on the FIFO, then fail
+        with open(archive / "kinh-te" / "bai-0001.txt", "wb"):
+            pass
+        pytest.fail("the build hung on a FIFO swapped in after the scan")
+    reasons = {err.id: err.reason for err in outcome["report"].rejected}
+    for doc_id, why in swapped.items():
+        assert why in reasons.get(doc_id, ""), (doc_id, reasons)
+    assert set(stored_map(index)) == {"giao-duc/bai-0003.txt"}
+    assert serve_check(index, "matkhaubimat")[2] == 0
+
+
 # =========================================================================== 8. index removed
 
 
