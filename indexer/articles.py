@@ -86,6 +86,8 @@ class ArchiveScan:
     files: list[ArchiveFile] = field(default_factory=list)
     skipped: int = 0
     rejected: list[ArticleError] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    """Folders that could not be listed: their articles are unknown, not gone."""
 
 
 class _Reject(Exception):
@@ -810,3 +812,4 @@ def _enter(entry: os.DirEntry, rel: str, scan: ArchiveScan, pending: list) -> No
     except OSError as err:
         reason = "permission denied" if isinstance(err, PermissionError) else err.strerror
         scan.rejected.append(ArticleError(_nfc_id(rel), f"cannot read folder: {reason}"))
+        scan.unreadable.append(_nfc_id(rel))

@@ -50,6 +50,19 @@ class IndexWriteFailed(Exception):
     """
 
 
+class TooManyDeletions(Exception):
+    """A run would remove more than half of the indexed articles.
+
+    An unmounted network share or an emptied folder looks exactly like an archive whose
+    articles were all deleted; the index would be wiped without a word. The librarian
+    confirms a real mass deletion with ``--allow-deletions``.
+    """
+
+
+DELETION_LIMIT = 0.5
+"""Share of the indexed articles a run may delete without ``--allow-deletions``."""
+
+
 @dataclass
 class BuildReport:
     full: bool = False
@@ -60,6 +73,7 @@ class BuildReport:
     unchanged: int = 0
     skipped: int = 0
     rejected: list[ArticleError] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # kept: their folder cannot be read
     elapsed: float = 0.0
     documents: int = 0
 
@@ -143,8 +157,14 @@ def build(
     jobs: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
+    allow_deletions: bool = False,
 ) -> BuildReport:
-    """Bring the index in line with the archive; raises ``IndexBusy`` if another run holds it."""
+    """Bring the index in line with the archive.
+
+    Raises ``IndexBusy`` if another run holds the index, and ``TooManyDeletions``
+    (changing nothing) if the run would delete more than half of the indexed articles
+    and ``allow_deletions`` is not given.
+    """
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     with reindex_lock(index_root):
@@ -153,9 +173,11 @@ def build(
         report = BuildReport(skipped=scan.skipped, rejected=list(scan.rejected))
         if full or current_dir(index_root) is None or not _readable(index_root):
             report.full = True
-            _full(archive, index_root, scan.files, jobs, max_bytes, progress, report)
+            _full(archive, index_root, scan.files, jobs, max_bytes, progress, report,
+                  allow_deletions)
         else:
-            _incremental(archive, index_root, scan.files, jobs, max_bytes, progress, report)
+            _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
+                         allow_deletions)
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -185,6 +207,32 @@ def _abandon(writer) -> None:
     writer.cancel()
 
 
+def _check_deletions(before: int, after: int, allow_deletions: bool, archive: Path) -> None:
+    """Refuse a run after which the index would hold less than half of its articles.
+
+    Counted as a net loss, so that renamed and moved files, which are deleted under one id
+    and added under another, never trigger it.
+    """
+    if allow_deletions or before - after <= DELETION_LIMIT * before:
+        return
+    raise TooManyDeletions(
+        f"this run would remove {before - after:,} of the {before:,} indexed articles, as "
+        f"if the archive {archive} had been emptied (an unmounted share?); nothing was "
+        f"changed. If these articles were really deleted, run again with --allow-deletions")
+
+
+def _indexed_ids(index_root: Path) -> set[str]:
+    """Ids in the live index (none if there is no readable one), before a full rebuild."""
+    try:
+        ix = open_current(index_root)
+    except IndexMissing:
+        return set()
+    try:
+        return set(_indexed_states(ix))
+    finally:
+        ix.close()
+
+
 def _readable(index_root: Path) -> bool:
     """An index written by an older version, or damaged, is rebuilt rather than patched."""
     try:
@@ -204,8 +252,16 @@ def _write_all(writer, archive, files, max_bytes, progress, report, add) -> set[
     return written
 
 
-def _full(archive, index_root, files, jobs, max_bytes, progress, report) -> None:
+def _full(archive, index_root, files, jobs, max_bytes, progress, report,
+          allow_deletions) -> None:
+    before = _indexed_ids(index_root)
     generation = new_generation(index_root)
+    _write_generation(generation, archive, files, jobs, max_bytes, progress, report)
+    _check_deletions(len(before), report.documents, allow_deletions, archive)
+    publish(index_root, generation)
+
+
+def _write_generation(generation, archive, files, jobs, max_bytes, progress, report) -> None:
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.create_in(str(generation), build_schema())
@@ -224,7 +280,6 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report) -> None
             f"of memory); nothing was published and the previous index is unchanged")
     report.added = sorted(written)
     report.documents = ix.doc_count()
-    publish(index_root, generation)
 
 
 def _changed(root: Path, files: list[ArchiveFile], indexed: dict[str, FileState], deep: bool
@@ -283,12 +338,21 @@ def verify(archive: Path, index_root: Path, max_bytes: int = DEFAULT_MAX_BYTES) 
     return report
 
 
-def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) -> None:
+def _in_folders(doc_id: str, folders: list[str]) -> bool:
+    return any(doc_id.startswith(folder + "/") for folder in folders)
+
+
+def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
+                 allow_deletions) -> None:
+    files = scan.files
     ix = open_current(index_root)
     indexed = _indexed_states(ix)
     on_disk = {f.id: f for f in files}
     to_read, report.unchanged = _changed(archive, files, indexed, deep=False)
-    gone = sorted(set(indexed) - set(on_disk))
+    missing = set(indexed) - set(on_disk)
+    # A folder that cannot be listed says nothing about its articles: they are kept.
+    report.unreadable = sorted(i for i in missing if _in_folders(i, scan.unreadable))
+    gone = sorted(missing - set(report.unreadable))
     if not to_read and not gone:
         report.documents = ix.doc_count()
         return
@@ -297,6 +361,8 @@ def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) 
         written = _write_all(writer, archive, to_read, max_bytes, progress, report,
                              writer.update_document)
         rejected_ids = {err.id for err in report.rejected} & set(indexed)
+        remaining = (set(indexed) - set(gone) - rejected_ids) | written
+        _check_deletions(len(indexed), len(remaining), allow_deletions, archive)
         for doc_id in gone + sorted(rejected_ids):
             writer.delete_by_term("id", doc_id)
         writer.commit()

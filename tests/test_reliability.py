@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import unicodedata
@@ -829,3 +831,94 @@ def test_site_answers_503_while_the_index_is_gone_and_recovers(tmp_path):
             time.sleep(0.2)
         status, body = http_get(port, search)
         assert status == 200 and json.loads(body)["total"] == 20
+
+
+# =========================================================================== 9. emptied archive
+
+
+def test_emptied_archive_is_refused_unless_confirmed(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 10), tmp_path / "index"
+    assert run_index(archive, index, "--jobs", "1").returncode == 0
+    hidden = tmp_path / "unmounted"
+    os.rename(archive, hidden)
+    archive.mkdir()  # an unmounted share: an empty mount point
+    for args in ((), ("--full",)):
+        result = run_index(archive, index, "--jobs", "1", *args)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "--allow-deletions" in result.stderr and "10 of the 10" in result.stderr
+        assert no_traceback(result.stdout, result.stderr), result.stderr
+        assert len(stored_map(index)) == 10
+    # renames are not deletions
+    archive.rmdir()
+    os.rename(hidden, archive)
+    for path in sorted(archive.rglob("*.txt"))[:8]:
+        path.rename(path.with_name("moi-" + path.name))
+    assert run_index(archive, index, "--jobs", "1").returncode == 0
+    # a confirmed mass deletion goes through
+    for path in sorted(archive.rglob("*.txt"))[:8]:
+        path.unlink()
+    assert run_index(archive, index, "--jobs", "1").returncode == 2
+    result = run_index(archive, index, "--jobs", "1", "--allow-deletions")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(stored_map(index)) == 2
+
+
+NOBODY = 65534
+
+
+def build_unprivileged(archive: Path, index: Path) -> dict:
+    """An incremental build in a forked process that cannot read a chmod 000 folder: as
+    root (who can) it drops to ``nobody`` first. The parent has imported everything the
+    build needs, so the child reads nothing outside the archive and the index."""
+    from indexer.build import build
+
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report as JSON, never return into pytest
+        status = 1
+        try:
+            os.close(reader)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+            report = build(archive, index, jobs=1)
+            os.write(writer, json.dumps({
+                "deleted": report.deleted, "unreadable": report.unreadable,
+                "rejected": [str(e) for e in report.rejected],
+                "documents": report.documents}).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as fh:
+        data = fh.read()
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, "the unprivileged build failed"
+    return json.loads(data)
+
+
+def test_unreadable_folder_keeps_its_articles(tmp_path):
+    from indexer.build import build
+
+    # under /tmp itself so that an unprivileged user can reach it
+    root = Path(tempfile.mkdtemp(prefix="vnsearch-unreadable-"))
+    try:
+        archive, index = write_archive(root / "archive", 10), root / "index"
+        build(archive, index, jobs=1)
+        for path in [root, *root.rglob("*")]:
+            if os.geteuid() == 0:
+                os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
+        locked = archive / "kinh-te"
+        kept = {p.relative_to(archive).as_posix() for p in locked.glob("*.txt")}
+        locked.chmod(0)
+        try:
+            report = build_unprivileged(archive, index)
+        finally:
+            locked.chmod(0o755)
+        assert report["rejected"] == ["kinh-te: cannot read folder: permission denied"]
+        assert report["deleted"] == []
+        assert set(report["unreadable"]) == kept and len(kept) == 2
+        assert report["documents"] == 10 and len(stored_map(index)) == 10
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
