@@ -12,8 +12,11 @@ tests compare them byte for byte with what Whoosh's writer makes of the same doc
 
 from __future__ import annotations
 
+import errno
+import os
 import queue
 import struct
+import sys
 import zlib
 from array import array
 from pickle import dumps
@@ -329,12 +332,25 @@ class _Blocks:
 
 _NO_LENGTH = np.iinfo(np.int32).max
 
+_NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+NO_SPACE_EXIT = 28
+"""Exit status of a sub-writer that ran out of disk space (28 is ENOSPC on Linux): it exits
+quietly with it, instead of printing a traceback, and the parent raises one OSError."""
+
 
 class _ArraySubWriterTask(SubWriterTask):
     """Whoosh's sub-writer process with an ``ArraySegmentWriter``; it always writes its own
     segments (Whoosh's ``multisegment``), which the parent adds to the index as they are."""
 
     def run(self):
+        try:
+            self._write()
+        except OSError as err:
+            if err.errno not in _NO_SPACE_ERRNOS:
+                raise
+            sys.exit(NO_SPACE_EXIT)
+
+    def _write(self):
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = ArraySegmentWriter(ix, _lk=False, **self.kwargs)
         while self.running:
@@ -375,6 +391,8 @@ class ParallelArrayWriter(MpWriter, ArraySegmentWriter):
         segments = self._merge_segments(mergetype, optimize, merge)
         for task in self.tasks:
             task.join()
+        if any(task.exitcode == NO_SPACE_EXIT for task in self.tasks):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.storage.folder)
         for _ in self.tasks:
             try:
                 segments += self.resultqueue.get(timeout=1)[2]

@@ -13,6 +13,7 @@ re-segmented.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from .articles import (
 from .location import (
     IndexMissing,
     current_dir,
+    discard_uncommitted,
     discard_unpublished,
     new_generation,
     open_current,
@@ -161,14 +163,18 @@ def build(
 ) -> BuildReport:
     """Bring the index in line with the archive.
 
-    Raises ``IndexBusy`` if another run holds the index, and ``TooManyDeletions``
-    (changing nothing) if the run would delete more than half of the indexed articles
-    and ``allow_deletions`` is not given.
+    Raises ``IndexBusy`` if another run holds the index, ``TooManyDeletions`` (changing
+    nothing) if the run would delete more than half of the indexed articles and
+    ``allow_deletions`` is not given, and ``OSError`` for a full disk, after removing
+    whatever it had written.
     """
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     with reindex_lock(index_root):
+        # Leftovers of a run that failed or was killed are removed first: on a full disk
+        # they hold the very space this run needs.
         discard_unpublished(index_root)
+        discard_uncommitted(index_root)
         scan = scan_archive(archive)
         report = BuildReport(skipped=scan.skipped, rejected=list(scan.rejected))
         if full or current_dir(index_root) is None or not _readable(index_root):
@@ -199,12 +205,15 @@ def _abandon(writer) -> None:
     """Cancel a write: stop the multiprocessing writer's sub-writers before their files go.
 
     Whoosh's own cancel deletes the job files while the sub-writers still read them, and
-    each then prints a traceback.
+    each then prints a traceback. A commit that failed (a full disk) has already closed the
+    writer, and cancelling it again would replace the real error with "This writer is
+    closed".
     """
     for task in getattr(writer, "tasks", ()):
         task.terminate()
         task.join()
-    writer.cancel()
+    if not writer.is_closed:
+        writer.cancel()
 
 
 def _check_deletions(before: int, after: int, allow_deletions: bool, archive: Path) -> None:
@@ -256,8 +265,13 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report,
           allow_deletions) -> None:
     before = _indexed_ids(index_root)
     generation = new_generation(index_root)
-    _write_generation(generation, archive, files, jobs, max_bytes, progress, report)
-    _check_deletions(len(before), report.documents, allow_deletions, archive)
+    try:
+        _write_generation(generation, archive, files, jobs, max_bytes, progress, report)
+        _check_deletions(len(before), report.documents, allow_deletions, archive)
+    except BaseException:
+        # An unpublished generation is never read: on a full disk it only holds the space.
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
     publish(index_root, generation)
 
 
@@ -368,6 +382,9 @@ def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
         writer.commit()
     except BaseException:
         _abandon(writer)
+        # Segment files written before the failure are in no table of contents: on a
+        # full disk they only hold the space the next run needs.
+        discard_uncommitted(index_root)
         raise
     report.documents = open_current(index_root).doc_count()
     kept = set(indexed) - set(gone) - rejected_ids

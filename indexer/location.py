@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.index import FileIndex
+from whoosh.index import FileIndex, clean_files
 
 from .schema import build_schema, schema_signature
 
@@ -108,3 +108,24 @@ def discard_unpublished(root: Path) -> None:
     for gen in generations(root):
         if live is None or gen.name > live.name:
             shutil.rmtree(gen, ignore_errors=True)
+
+
+def discard_uncommitted(root: Path) -> None:
+    """Remove what a failed or killed incremental run left in the live generation: segment
+    files no table of contents lists, and the writer's temporary folders.
+
+    Called with the reindex lock held, so no writer is running; Whoosh's own commit removes
+    the same files, so a reader never needs them.
+    """
+    live = current_dir(root)
+    if live is None or not whoosh_index.exists_in(str(live)):
+        return
+    for leftover in live.glob("*.tmp"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        index = whoosh_index.open_dir(str(live))
+        clean_files(index.storage, index.indexname, index.latest_generation(),
+                    index._segments())
+    except (OSError, AttributeError, ImportError, EOFError, ValueError):
+        return  # an unreadable index is rebuilt, not cleaned

@@ -541,9 +541,30 @@ def test_archive_changing_under_the_indexer_converges(tmp_path):
 # =========================================================================== 4. disk full
 
 
+def fill(mount: Path, name: str, leave: int) -> Path:
+    """A file that fills the disk up to ``leave`` bytes of free space."""
+    info = os.statvfs(mount)
+    filler = mount / name
+    with open(filler, "wb") as fh:
+        fh.write(b"\1" * max(0, info.f_bavail * info.f_frsize - leave))
+    return filler
+
+
+def one_clear_error(result: subprocess.CompletedProcess, index: Path) -> str | None:
+    """Why a failed run is not exit 2 with one "Error:" line naming the full disk."""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    if result.returncode != 2 or len(errors) != 1 or not no_traceback(result.stderr):
+        return f"exit {result.returncode}:\n{result.stdout}{result.stderr}"
+    if str(index) not in errors[0] or "No space left" not in errors[0]:
+        return errors[0]
+    return None
+
+
 @pytest.fixture(scope="module")
 def full_disk_run(tmp_path_factory):
-    """A published index on a 2 MB tmpfs, the disk filled, then `vnsearch index --full`."""
+    """A published index on a 2 MB tmpfs, then every way a run meets the full disk:
+    a `--full` rebuild (sub-writers), an incremental run (one writer), and a run that
+    starts on a disk filled to the last byte by a killed rebuild's leftovers."""
     root = tmp_path_factory.mktemp("disk-full")
     mount = root / "mnt"
     mount.mkdir()
@@ -557,45 +578,61 @@ def full_disk_run(tmp_path_factory):
         assert first.returncode == 0, first.stdout + first.stderr
         live = current_dir(index)
         before = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in live.iterdir()}
-        # fill the disk, leaving 300 KiB: the rebuild starts and runs out half-way
-        info = os.statvfs(mount)
-        filler = mount / "filler"
-        with open(filler, "wb") as fh:
-            fh.write(b"\1" * max(0, info.f_bavail * info.f_frsize - 300 * 1024))
+        # leaving 300 KiB: the rebuild starts and runs out half-way
+        filler = fill(mount, "filler", 300 * 1024)
         result = run_index(archive, index, "--full")
         after = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in live.iterdir()}
+        generations_after = sorted(p.name for p in index.glob("gen-*"))
         documents, _, hits = serve_check(index)
+        # every article edited: the incremental run runs out while writing its segment
+        # (from the same free space whether or not the failed rebuild cleaned up after itself)
+        for stale in set(index.glob("gen-*")) - {live}:
+            shutil.rmtree(stale)
+        for i in range(200):
+            write_one(archive, i, extra="Bản cập nhật sau khi đầy đĩa.")
+        incremental = run_index(archive, index, "--jobs", "1")
+        live_after_incremental = {p.name: (p.stat().st_size, p.stat().st_mtime_ns)
+                                  for p in live.iterdir()}
         filler.unlink()
+        # a killed rebuild's generation that fills the disk to the last byte
+        leftover = index / "gen-000099"
+        leftover.mkdir()
+        fill(leftover, "_MAIN_leftover.seg", 0)
         recovered = run_index(archive, index)
         yield dict(index=index, live=live, before=before, after=after, result=result,
-                   live_after=current_dir(index), documents=documents, hits=hits,
-                   recovered=recovered, recovered_docs=serve_check(index)[0])
+                   generations_after=generations_after, live_after=current_dir(index),
+                   documents=documents, hits=hits, incremental=incremental,
+                   live_after_incremental=live_after_incremental,
+                   recovered=recovered, leftover=leftover,
+                   recovered_state=serve_check(index, "đầy đĩa"))
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
 def test_full_disk_fails_cleanly_and_keeps_the_published_index(full_disk_run):
     run = full_disk_run
-    result = run["result"]
-    assert result.returncode == 2, result.stdout + result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1, result.stderr
-    assert str(run["index"]) in errors[0] and "No space left" in errors[0], errors[0]
+    assert one_clear_error(run["result"], run["index"]) is None, one_clear_error(
+        run["result"], run["index"])
     assert run["live_after"] == run["live"]
     assert run["after"] == run["before"]  # not a byte of the published index touched
+    assert run["generations_after"] == [run["live"].name]  # the partial one removed at once
     assert run["documents"] == run["hits"] == 200
-    # with space again, the next run cleans up after the failed one and succeeds
-    assert run["recovered"].returncode == 0, run["recovered"].stderr
-    assert run["recovered_docs"] == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known limitation: Whoosh's multiprocessing sub-writers hit the full disk themselves "
-    "and print their own traceback before vnsearch reports the clean error (exit 2, old "
-    "index untouched, which test_full_disk_fails_cleanly_and_keeps_the_published_index checks)"))
-def test_full_disk_prints_no_traceback(full_disk_run):
-    result = full_disk_run["result"]
-    assert no_traceback(result.stdout, result.stderr), result.stderr
+def test_full_disk_during_an_incremental_run_fails_cleanly(full_disk_run):
+    run = full_disk_run
+    problem = one_clear_error(run["incremental"], run["index"])
+    assert problem is None, problem
+    # what the failed run wrote into the live generation is gone again
+    assert run["live_after_incremental"] == run["before"]
+
+
+def test_run_after_a_full_disk_takes_the_lock_and_frees_the_space(full_disk_run):
+    run = full_disk_run
+    recovered = run["recovered"]
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    assert not run["leftover"].exists()
+    assert run["recovered_state"][0] == run["recovered_state"][2] == 200
 
 
 def test_index_root_that_is_a_file_is_a_clear_error(tmp_path):
