@@ -16,6 +16,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -959,3 +960,41 @@ def test_unreadable_folder_keeps_its_articles(tmp_path):
         assert report["documents"] == 10 and len(stored_map(index)) == 10
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+# =========================================================================== 10. slow clients
+
+
+SLOW_CLIENTS = 4
+ANSWER_WITHIN_S = 2.0  # the issue's bound for a normal search beside the slow clients
+
+
+def half_open(port: int) -> socket.socket:
+    """A connection that sends half a request and then nothing, as a slow client does."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(b"GET /api/search?q=ha+noi HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ch")
+    return sock
+
+
+def test_slow_clients_cannot_starve_searches(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 20), tmp_path / "index"
+    assert run_index(archive, index, "--jobs", "1").returncode == 0
+    search = f"/api/search?q={urllib.parse.quote(COMMON_QUERY)}"
+    with server(index, archive, tmp_path / "serve.log") as port:
+        slow = [half_open(port) for _ in range(SLOW_CLIENTS)]
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+        try:
+            time.sleep(0.5)  # let the server take them all in
+            for _ in range(5):
+                started = time.monotonic()
+                try:
+                    status, body = http_get(port, search, timeout=ANSWER_WITHIN_S)
+                except OSError as err:
+                    pytest.fail(f"a search beside {SLOW_CLIENTS} half-open connections got "
+                                f"no answer within {ANSWER_WITHIN_S} s ({err})")
+                took = time.monotonic() - started
+                assert status == 200 and json.loads(body)["total"] == 20
+                assert took < ANSWER_WITHIN_S, f"the search took {took:.2f} s"
+        finally:
+            for sock in slow + idle:
+                sock.close()

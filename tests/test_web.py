@@ -648,10 +648,12 @@ def test_settings_come_from_file_then_environment_then_argument(tmp_path, monkey
     assert app.extensions[SEARCHER_KEY].index_root == tmp_path
 
 
-def test_gunicorn_options_use_separate_sync_workers():
+def test_gunicorn_options_use_separate_buffering_workers():
     options = serve.gunicorn_options("127.0.0.1", 8123, None)
     assert options["bind"] == "127.0.0.1:8123"
-    assert options["worker_class"] == "sync" and options["preload_app"] is False
+    assert options["worker_class"] == "webapp.serve.BufferingWorker"
+    assert serve.BufferingWorker.__module__ == "webapp.serve"
+    assert options["preload_app"] is False
     assert options["workers"] == serve.default_workers() >= 1
     assert serve.gunicorn_options("::1", 80, 3)["bind"] == "[::1]:80"
     assert serve.gunicorn_options("::1", 80, 3)["workers"] == 3
