@@ -38,13 +38,22 @@ except ImportError:
     Worker = None
 
 
-def app_factory(index_root: Path, archive: Path):
+def app_factory(index_root: Path, archive: Path, served_url: str | None = None):
     """A zero-argument factory, so every worker process builds its own app."""
 
     def factory() -> Flask:
-        return create_app({"INDEX_ROOT": index_root, "ARCHIVE_ROOT": archive})
+        return create_app({"INDEX_ROOT": index_root, "ARCHIVE_ROOT": archive,
+                           "SERVED_URL": served_url})
 
     return factory
+
+
+def served_url(host: str, port: int) -> str | None:
+    """The address the server listens on, if it is one a browser can use: not a wildcard
+    such as 0.0.0.0, which means "every address of this machine"."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        return None
+    return f"http://{bind_address(host, port)}"
 
 
 def bind_address(host: str, port: int) -> str:
@@ -84,7 +93,8 @@ def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any
 
 def run(index_root: Path, archive: Path, host: str, port: int, workers: int | None) -> None:
     """Serve until interrupted; a missing index only makes pages answer 503 until it exists."""
-    factory = app_factory(Path(index_root).resolve(), Path(archive).resolve())
+    factory = app_factory(Path(index_root).resolve(), Path(archive).resolve(),
+                          served_url(host, port))
     print(f"Serving on http://{bind_address(host, port)}/ (index: {index_root}; "
           "press Ctrl-C to stop)", flush=True)
     problem = _index_problem(Path(index_root))
