@@ -17,6 +17,8 @@ import os
 import queue
 import struct
 import sys
+import threading
+import time
 import zlib
 from array import array
 from pickle import dumps
@@ -338,11 +340,33 @@ NO_SPACE_EXIT = 28
 quietly with it, instead of printing a traceback, and the parent raises one OSError."""
 
 
+PARENT_CHECK_S = 0.2
+
+
+def _exit_with_parent() -> None:
+    """Exit this sub-writer as soon as the process that started it is gone.
+
+    Killing only the main indexer (``kill -9 <pid>``, as an operator does with the pid the
+    lock message names) left the sub-writers running on for 20-30 s, or waiting forever
+    for jobs that would never come. Their work can no longer be committed by anyone, so a
+    thread watches the parent and ends the process; it needs no platform-specific call.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class _ArraySubWriterTask(SubWriterTask):
     """Whoosh's sub-writer process with an ``ArraySegmentWriter``; it always writes its own
     segments (Whoosh's ``multisegment``), which the parent adds to the index as they are."""
 
     def run(self):
+        _exit_with_parent()
         try:
             self._write()
         except OSError as err:

@@ -281,6 +281,32 @@ def test_kill_9_of_the_main_process_only_does_not_block_the_next_run(tmp_path):
                   f"{left} still hold the lock")
 
 
+SUB_WRITER_GRACE_S = 10.0
+"""How long the sub-writers may take to notice that their parent is gone: a liveness bound,
+not a speed measurement (before, they ran on for 20-30 s, or waited for work forever)."""
+
+
+def test_sub_writers_stop_when_the_main_indexer_is_killed(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 1000), tmp_path / "index"
+    proc = start_index(archive, index, "--full")
+    try:
+        deadline = time.monotonic() + 60
+        while len(group_alive(proc.pid)) < 3:  # the main process and its two sub-writers
+            assert proc.poll() is None and time.monotonic() < deadline, "no sub-writers started"
+            time.sleep(0.01)
+        time.sleep(0.5)  # the sub-writers are at work
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+        deadline = time.monotonic() + SUB_WRITER_GRACE_S
+        while left := group_alive(proc.pid):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    finally:
+        kill_group(proc)
+    assert not left, f"sub-writers {left} still running {SUB_WRITER_GRACE_S:g} s after the kill"
+
+
 def run_killing_one_sub_writer(archive: Path, index: Path, *args: str) -> tuple[int, str]:
     """`vnsearch index` with one of its two sub-writers SIGKILLed as soon as it exists, as
     the kernel's out-of-memory killer would pick it."""
