@@ -30,6 +30,9 @@ from .boilerplate import strip_boilerplate
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_TITLE_CHARS = 300
+"""Longer titles are shortened (the whole text stays in the body): every result list and
+JSON answer repeats the title, and a 200,000-character first line made a 255 KB answer."""
 
 _BACKUP_SUFFIXES = ("~", ".swp", ".swo", ".swx")
 
@@ -585,6 +588,14 @@ def _too_big(size: int, limit: int) -> str:
     return f"file is too large: {size:,} bytes, over the limit of {limit:,} bytes"
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[:cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+
+
 def _split_title(text: str) -> tuple[str, str]:
     """First line is the title, the rest the body (text is already clean)."""
     title, _, body = text.partition("\n")
@@ -645,6 +656,11 @@ def _read(root_real: str, file: ArchiveFile, max_bytes: int) -> Article:
         title, body = _split_title(content)
     if not title:
         raise _Reject("no title: no text is left once front matter and markup are removed")
+    if len(title) > MAX_TITLE_CHARS:
+        # A "title" this long is text (a file without line breaks, say): it stays whole
+        # at the top of the body, and the title is its beginning.
+        body = f"{title}\n\n{body}" if body else title
+        title = shorten(title, MAX_TITLE_CHARS)
     body, byline = strip_boilerplate(body)
     if not body:
         raise _Reject("no body: the file has a title but no article text after it")

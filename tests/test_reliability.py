@@ -1024,3 +1024,70 @@ def test_slow_clients_cannot_starve_searches(tmp_path):
         finally:
             for sock in slow + idle:
                 sock.close()
+
+
+# =========================================================================== 11. large articles
+
+
+PEAK_RSS_LIMIT_MB = 700
+"""A bound far from both sides: indexing a 2 MB article alone peaked at about 1,100 MB when
+pyvi segmented it whole, and about 220 MB in sections."""
+
+
+def long_body(megabytes: float, last: str) -> str:
+    paragraphs, size, i = [], 0, 0
+    while size < megabytes * 1024 * 1024:
+        place = PLACES[i % len(PLACES)]
+        paragraph = " ".join(
+            f"Người dân {place} tham gia hoạt động số {i * 7 + k} trong năm {2000 + k}, "
+            f"chính quyền hỗ trợ {i + k} hộ gia đình ở phường {k % 17 + 1}." for k in range(4))
+        paragraphs.append(paragraph)
+        size += len(paragraph.encode())
+        i += 1
+    return "\n\n".join(paragraphs) + f"\n\nĐoạn cuối cùng nhắc tới {last} ở Cần Thơ."
+
+
+def test_a_large_article_is_indexed_in_bounded_memory(tmp_path):
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    (archive / "lon").mkdir(parents=True)
+    (archive / "lon" / "bai-rat-dai.txt").write_text(
+        "Bài rất dài\n\n" + long_body(2.0, "khinh khí cầu") + "\n", encoding="utf-8")
+    # a parent of its own, so that the peak is this run's and no earlier test's
+    measured = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), "-c",
+         "import resource, subprocess, sys; "
+         "code = subprocess.run(sys.argv[1:], capture_output=True).returncode; "
+         "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)",
+         str(VNSEARCH), "index", "--archive", str(archive), "--index", str(index),
+         "--jobs", "1"],
+        cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    code, peak_mb = map(int, measured.stdout.split())
+    assert code == 0, measured.stderr
+    assert peak_mb < PEAK_RSS_LIMIT_MB, f"indexing a 2 MB article peaked at {peak_mb} MB"
+    # every part of it is searchable, the last paragraph and its compounds included
+    searcher = ArchiveSearcher(index)
+    try:
+        assert searcher.search(SearchParams(q='"khinh khí cầu"')).total == 1
+        assert searcher.search(SearchParams(q="khinh khi cau")).total == 1
+    finally:
+        searcher.close()
+
+
+def test_a_huge_first_line_gives_a_short_title_and_keeps_its_text(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 3), tmp_path / "index"
+    line = " ".join(f"Dòng đầu rất dài phần {i} nói về khinh khí cầu" for i in range(5000))
+    (archive / "mot-dong.txt").write_text(line + " kết thúc ở đây.\n", encoding="utf-8")
+    assert len(line) > 200_000
+    result = run_index(archive, index, "--jobs", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    stored = stored_map(index)["mot-dong.txt"]
+    assert len(stored["title"]) <= 300 and stored["title"].endswith("…")
+    assert stored["title"].startswith("Dòng đầu rất dài phần 0 nói về khinh khí cầu")
+    assert stored["body"].startswith(line) and stored["body"].endswith("kết thúc ở đây.")
+    searcher = ArchiveSearcher(index)
+    try:
+        results = searcher.search(SearchParams(q="phần 4999 kết thúc"))
+        assert [hit.id for hit in results.hits] == ["mot-dong.txt"]
+        assert len(results.hits[0].title) <= 300
+    finally:
+        searcher.close()
