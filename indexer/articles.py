@@ -500,6 +500,8 @@ _PARSERS = {".txt": _parse_text, ".md": _parse_markdown, ".html": _parse_html, "
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _FD_PATHS = Path("/proc/self/fd")
+_FINAL_LINK_ERRNOS = (errno.ELOOP, errno.EMLINK)
+"""What ``open`` with O_NOFOLLOW says of a symbolic link: ELOOP (Linux, macOS), EMLINK (BSD)."""
 
 
 def _open_inside(root_real: str, path: Path) -> int:
@@ -516,7 +518,7 @@ def _open_inside(root_real: str, path: Path) -> int:
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as err:
-        if err.errno != errno.ELOOP:
+        if err.errno not in _FINAL_LINK_ERRNOS:
             raise
         fd = os.open(os.path.realpath(path), _OPEN_FLAGS)
     try:
