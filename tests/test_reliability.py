@@ -1,5 +1,6 @@
 """Reliability: kill -9 during indexing, reindexing under HTTP load, an archive that changes
-while it is indexed, a full disk, and hostile archive files.
+while it is indexed, a full disk, hostile archive files and names, files swapped after the
+scan, an index removed under the site, an emptied archive, slow clients and large articles.
 
 Everything here is real: `vnsearch` subprocesses killed with SIGKILL (with Whoosh's
 sub-writer processes, as a process group), a real gunicorn server on a free loopback port,
