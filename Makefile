@@ -32,6 +32,7 @@ bench: $(TEST_STAMP)
 soak: $(TEST_STAMP)
 	$(BIN)/python bench/soak.py --kills 25
 	$(BIN)/python bench/soak.py --load
+	$(BIN)/python bench/soak.py --slow-clients 50 --slow-seconds 60
 
 clean:
 	rm -rf $(VENV) index/current index/gen-* index/.current.* index/.reindex.lock

@@ -3,7 +3,7 @@
 Starts the production server (default workers) on a free port of 127.0.0.1, waits for
 /healthz, warms up, then runs a bounded load against ``/api/search?q=<eval query>`` at
 each concurrency: that many client threads, each sending one request after another on a
-new connection (gunicorn's sync workers close it anyway) until the time is up. The client
+new connection (as one-off API clients do) until the time is up. The client
 runs on the same machine, so at high concurrency it competes with the server for CPU.
 
     .venv/bin/python bench/http.py [--sizes all] [--index PATH] [--concurrency 1,4,16]

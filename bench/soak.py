@@ -21,7 +21,15 @@ about ``4 × --duration`` seconds (at most 2 minutes).
 
     .venv/bin/python bench/soak.py [--kills 25] [--articles 2000 | --corpus N] [--seed S]
                                    [--main-only] [--keep]
+``--slow-clients N``: `vnsearch serve` over a generated archive of 300 articles while N
+slow clients, for ``--slow-seconds`` (default 60), each keep a connection open that sends
+half a request and then one more header byte every few seconds (reconnecting when the
+server closes it), and one normal client searches one query after another. Reports the
+normal searches' latencies and errors and how many slow connections the server held; the
+exit status is non-zero if a normal search failed.
+
     .venv/bin/python bench/soak.py --load [--index PATH] [--duration 20]
+    .venv/bin/python bench/soak.py --slow-clients 50 [--slow-seconds 60]
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -505,6 +515,99 @@ def soak_load(args: argparse.Namespace) -> int:
     return 0
 
 
+# =========================================================================== --slow-clients
+
+SLOW_ARTICLES = 300
+TRICKLE_EVERY_S = 5.0
+
+
+def slow_client(port: int, stop: threading.Event, held: list[int], lock: threading.Lock
+                ) -> None:
+    """Half a request, then a header byte every TRICKLE_EVERY_S, never the end of it; a new
+    connection whenever the server closes this one."""
+    while not stop.is_set():
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        except OSError:
+            stop.wait(0.5)
+            continue
+        with lock:
+            held[0] += 1
+        try:
+            sock.sendall(b"GET /api/search?q=ha+noi HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            while not stop.wait(TRICKLE_EVERY_S):
+                sock.sendall(b"a")
+        except OSError:
+            with lock:
+                held[1] += 1  # closed by the server
+        finally:
+            sock.close()
+            with lock:
+                held[0] -= 1
+
+
+def soak_slow_clients(args: argparse.Namespace) -> int:
+    from bench.http import Server, ServerFailed, get
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="slow-", dir=WORK))
+    archive, index = generated_archive(root / "archive", SLOW_ARTICLES), root / "index"
+    code, _ = run_index(archive, index, "--jobs", "1", log=root / "index.log")
+    if code != 0:
+        print(f"error: indexing the generated archive failed:\n{common.tail(root / 'index.log')}")
+        return 2
+    log = common.OUT / "logs" / "soak-slow-clients.log"
+    print(f"Slow clients: {args.slow_clients} connections sending half a request and a byte "
+          f"every {TRICKLE_EVERY_S:g} s, for {args.slow_seconds:g} s, beside one normal client "
+          f"(`vnsearch serve`, {SLOW_ARTICLES} generated articles)", flush=True)
+    server = Server(index, archive, log)
+    stop = threading.Event()
+    held, lock = [0, 0], threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+    most_held = 0
+    try:
+        try:
+            server.wait_healthy()
+        except ServerFailed as err:
+            print(f"error: {err}")
+            return 2
+        slow = [threading.Thread(target=slow_client, args=(server.port, stop, held, lock),
+                                 daemon=True) for _ in range(args.slow_clients)]
+        for thread in slow:
+            thread.start()
+        time.sleep(1.0)
+        query = "/api/search?q=" + urllib.parse.quote(COMMON_QUERY)
+        deadline = time.monotonic() + args.slow_seconds
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            try:
+                status, _ = get(server.port, query, timeout=REQUEST_TIMEOUT_S)
+                if status != 200:
+                    errors.append(f"HTTP {status}")
+            except OSError as err:
+                errors.append(f"{type(err).__name__}: {err}")
+            else:
+                latencies.append((time.perf_counter() - started) * 1000)
+            with lock:
+                most_held = max(most_held, held[0])
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    summary = common.latency_summary(latencies)
+    print(f"  normal searches: {len(latencies)} answered, {len(errors)} failed; "
+          f"p50 {summary['p50']:.0f} ms, p95 {summary['p95']:.0f} ms, "
+          f"max {summary['max']:.0f} ms")
+    print(f"  slow connections open at once: up to {most_held}; closed by the server: "
+          f"{held[1]}")
+    if errors:
+        print(f"error: {len(errors)} normal searches failed (first: {errors[0]})")
+        return 1
+    return 0
+
+
 # =========================================================================== main
 
 
@@ -527,14 +630,20 @@ def main(argv: list[str] | None = None) -> int:
                         "in bench/out/indexes]")
     parser.add_argument("--duration", type=float, default=20.0,
                         help="seconds per concurrency level of --load [default: 20]")
+    parser.add_argument("--slow-clients", type=int, default=0, metavar="N",
+                        help="run N slow clients beside a normal one (see above)")
+    parser.add_argument("--slow-seconds", type=float, default=60.0,
+                        help="how long --slow-clients lasts [default: 60]")
     args = parser.parse_args(argv)
     if args.kills is None:
-        args.kills = 0 if args.load else 25
+        args.kills = 0 if args.load or args.slow_clients else 25
     status = 0
     if args.kills > 0:
         status = max(status, soak_kills(args))
     if args.load:
         status = max(status, soak_load(args))
+    if args.slow_clients:
+        status = max(status, soak_slow_clients(args))
     return status
 
 

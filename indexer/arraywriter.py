@@ -12,8 +12,13 @@ tests compare them byte for byte with what Whoosh's writer makes of the same doc
 
 from __future__ import annotations
 
+import errno
+import os
 import queue
 import struct
+import sys
+import threading
+import time
 import zlib
 from array import array
 from pickle import dumps
@@ -329,12 +334,47 @@ class _Blocks:
 
 _NO_LENGTH = np.iinfo(np.int32).max
 
+_NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+NO_SPACE_EXIT = 28
+"""Exit status of a sub-writer that ran out of disk space (28 is ENOSPC on Linux): it exits
+quietly with it, instead of printing a traceback, and the parent raises one OSError."""
+
+
+PARENT_CHECK_S = 0.2
+
+
+def _exit_with_parent() -> None:
+    """Exit this sub-writer as soon as the process that started it is gone.
+
+    Killing only the main indexer (``kill -9 <pid>``, as an operator does with the pid the
+    lock message names) left the sub-writers running on for 20-30 s, or waiting forever
+    for jobs that would never come. Their work can no longer be committed by anyone, so a
+    thread watches the parent and ends the process; it needs no platform-specific call.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
 
 class _ArraySubWriterTask(SubWriterTask):
     """Whoosh's sub-writer process with an ``ArraySegmentWriter``; it always writes its own
     segments (Whoosh's ``multisegment``), which the parent adds to the index as they are."""
 
     def run(self):
+        _exit_with_parent()
+        try:
+            self._write()
+        except OSError as err:
+            if err.errno not in _NO_SPACE_ERRNOS:
+                raise
+            sys.exit(NO_SPACE_EXIT)
+
+    def _write(self):
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = ArraySegmentWriter(ix, _lk=False, **self.kwargs)
         while self.running:
@@ -375,6 +415,8 @@ class ParallelArrayWriter(MpWriter, ArraySegmentWriter):
         segments = self._merge_segments(mergetype, optimize, merge)
         for task in self.tasks:
             task.join()
+        if any(task.exitcode == NO_SPACE_EXIT for task in self.tasks):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.storage.folder)
         for _ in self.tasks:
             try:
                 segments += self.resultqueue.get(timeout=1)[2]

@@ -30,6 +30,9 @@ from .boilerplate import strip_boilerplate
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_TITLE_CHARS = 300
+"""Longer titles are shortened (the whole text stays in the body): every result list and
+JSON answer repeats the title, and a 200,000-character first line made a 255 KB answer."""
 
 _BACKUP_SUFFIXES = ("~", ".swp", ".swo", ".swx")
 
@@ -86,6 +89,8 @@ class ArchiveScan:
     files: list[ArchiveFile] = field(default_factory=list)
     skipped: int = 0
     rejected: list[ArticleError] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    """Folders that could not be listed: their articles are unknown, not gone."""
 
 
 class _Reject(Exception):
@@ -493,13 +498,66 @@ _PARSERS = {".txt": _parse_text, ".md": _parse_markdown, ".html": _parse_html, "
 # --------------------------------------------------------------------------- reading
 
 
-def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_FD_PATHS = Path("/proc/self/fd")
+_FINAL_LINK_ERRNOS = (errno.ELOOP, errno.EMLINK)
+"""What ``open`` with O_NOFOLLOW says of a symbolic link: ELOOP (Linux, macOS), EMLINK (BSD)."""
+
+
+def _open_inside(root_real: str, path: Path) -> int:
+    """A descriptor of the regular file at ``path``, proven to lie inside the archive.
+
+    The scan checked every file, but a file can be swapped between the scan and the read:
+    for a symbolic link to ``/etc/passwd`` (which would then be indexed and served) or for
+    a FIFO (which would block ``open`` forever while the reindex lock is held). So the
+    file is opened without following a final symbolic link and without blocking, and what
+    was opened is checked on the descriptor itself: a regular file, at a real path inside
+    the archive. A link the scan accepted (a file link within the archive) is opened
+    through its resolved target, then checked the same way.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as err:
+        if err.errno not in _FINAL_LINK_ERRNOS:
+            raise
+        fd = os.open(os.path.realpath(path), _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Reject(f"not a regular file ({_file_kind(info.st_mode)})")
+        real = _real_path(fd, path)
+        if os.path.commonpath([root_real, real]) != root_real:
+            raise _Reject("the file now lies outside the archive (it was replaced by a "
+                          "symbolic link, or a folder on its path was)")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _real_path(fd: int, path: Path) -> str:
+    """Where the open file really is: from the descriptor where the system tells (Linux
+    /proc), otherwise the path resolved again, which leaves only a tiny window for a swap."""
+    try:
+        return os.readlink(_FD_PATHS / str(fd))
+    except OSError:
+        return os.path.realpath(path)
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return "not a plain file"
+
+
+def _read_bytes(root_real: str, path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
     """The file's bytes, refusing an oversized file before reading it into memory."""
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(_open_inside(root_real, path), "rb") as fh:
             info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise _Reject("not a regular file")
             if info.st_size > max_bytes:
                 raise _Reject(_too_big(info.st_size, max_bytes))
             data = fh.read(max_bytes + 1)
@@ -508,16 +566,36 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
     except FileNotFoundError:
         raise _Reject("the file disappeared before it could be read") from None
     except IsADirectoryError:
-        raise _Reject("not a regular file") from None
+        raise _Reject("not a regular file (a folder)") from None
     except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise _Reject("symbolic link loop") from None
         raise _Reject(f"unreadable: {err.strerror or err}") from None
     if len(data) > max_bytes:
         raise _Reject(_too_big(len(data), max_bytes))
     return data, info
 
 
+def file_checksum(root: Path, path: Path) -> str | None:
+    """SHA-256 of an archive file, opened with the same checks as for reading it; None
+    when it cannot be read (it is then read, and rejected with its reason, later)."""
+    try:
+        with os.fdopen(_open_inside(os.path.realpath(root), path), "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except (OSError, _Reject):
+        return None
+
+
 def _too_big(size: int, limit: int) -> str:
     return f"file is too large: {size:,} bytes, over the limit of {limit:,} bytes"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[:cut if cut > limit // 2 else limit - 1].rstrip() + "…"
 
 
 def _split_title(text: str) -> tuple[str, str]:
@@ -534,17 +612,33 @@ def _category(id: str) -> str | None:
 def read_article(root: Path, file: ArchiveFile, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     """Read, decode, parse and clean one archive file; raises ArticleError saying why not.
 
-    ``root`` is part of the shared signature; the file is found through ``file.abspath``,
-    which the scan already resolved, so an NFD-named file is opened by its real name.
+    The file is found through ``file.abspath``, which the scan already resolved (so an
+    NFD-named file is opened by its real name), and must still lie inside ``root``.
     """
     try:
-        return _read(file, max_bytes)
+        return _read(os.path.realpath(root), file, max_bytes)
     except _Reject as err:
         raise ArticleError(file.id, str(err)) from None
 
 
-def _read(file: ArchiveFile, max_bytes: int) -> Article:
-    data, info = _read_bytes(file.abspath, max_bytes)
+def read_or_reject(root: Path, file: ArchiveFile, max_bytes: int = DEFAULT_MAX_BYTES
+                   ) -> Article | ArticleError:
+    """The article, or why it cannot be used: the one reading path of ``index``, ``index
+    --verify`` and ``check``, so all three reject the same files for the same reasons.
+
+    An unexpected error (a bug in a parser) rejects that file instead of stopping the
+    whole archive.
+    """
+    try:
+        return read_article(root, file, max_bytes)
+    except ArticleError as err:
+        return err
+    except Exception as err:  # noqa: BLE001 - see the docstring
+        return ArticleError(file.id, f"could not be read ({type(err).__name__}: {err})")
+
+
+def _read(root_real: str, file: ArchiveFile, max_bytes: int) -> Article:
+    data, info = _read_bytes(root_real, file.abspath, max_bytes)
     suffix = file.abspath.suffix.lower()
     if suffix not in _PARSERS:
         suffix = Path(file.id).suffix.lower()
@@ -564,6 +658,11 @@ def _read(file: ArchiveFile, max_bytes: int) -> Article:
         title, body = _split_title(content)
     if not title:
         raise _Reject("no title: no text is left once front matter and markup are removed")
+    if len(title) > MAX_TITLE_CHARS:
+        # A "title" this long is text (a file without line breaks, say): it stays whole
+        # at the top of the body, and the title is its beginning.
+        body = f"{title}\n\n{body}" if body else title
+        title = shorten(title, MAX_TITLE_CHARS)
     body, byline = strip_boilerplate(body)
     if not body:
         raise _Reject("no body: the file has a title but no article text after it")
@@ -597,6 +696,46 @@ def _ignored(name: str) -> bool:
 
 def _nfc_id(rel: str) -> str:
     return unicodedata.normalize("NFC", rel)
+
+
+_UNPRINTABLE = frozenset(("Cc", "Zl", "Zp"))
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one line: a file name's bytes that are not UTF-8 as
+    ``\\xNN`` (Python keeps them as lone surrogates) and control characters and line
+    breaks escaped (``\\t``, ``\\n``, ``\\x1b``), so a hostile name can neither break the
+    report into false lines nor send escape sequences to the librarian's terminal."""
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if all(ch.isprintable() or ch == " " for ch in text):
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in _UNPRINTABLE else ch
+        for ch in text
+    )
+
+
+def _name_problem(name: str) -> str | None:
+    """Why a file or folder name cannot be part of an article id, or None.
+
+    Ids are stored as UTF-8 and become web addresses: a name that is not UTF-8 could not
+    be stored at all (it stopped the whole run), and a backslash or control character
+    makes an address that the site refuses as unsafe.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return ("the name is not valid UTF-8 (the bytes shown as \\xNN); rename it in "
+                "UTF-8")
+    if "\\" in name:
+        return "the name contains a backslash, which a web address cannot hold; rename it"
+    if any(unicodedata.category(ch) in _UNPRINTABLE for ch in name):
+        return "the name contains a control character or line break; rename it"
+    return None
 
 
 _LINKED_FOLDER = "symbolic link to a folder; linked folders are not followed"
@@ -656,10 +795,17 @@ def _visit(entry: os.DirEntry, prefix: str, root_real: str, scan: ArchiveScan,
         scan.skipped += 1
         return
     try:
-        if entry.is_dir(follow_symlinks=False):
+        is_dir = entry.is_dir(follow_symlinks=False)
+        supported = os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
+        if is_dir or supported:
+            problem = _name_problem(name)
+            if problem:
+                kind = "folder" if is_dir else "file"
+                scan.rejected.append(ArticleError(printable(_nfc_id(rel)), f"{kind} {problem}"))
+                return
+        if is_dir:
             _enter(entry, rel, scan, pending)
             return
-        supported = os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
         if entry.is_symlink():
             problem = _symlink_problem(entry.path, root_real)
             if problem and (supported or problem == _LINKED_FOLDER):
@@ -684,3 +830,4 @@ def _enter(entry: os.DirEntry, rel: str, scan: ArchiveScan, pending: list) -> No
     except OSError as err:
         reason = "permission denied" if isinstance(err, PermissionError) else err.strerror
         scan.rejected.append(ArticleError(_nfc_id(rel), f"cannot read folder: {reason}"))
+        scan.unreadable.append(_nfc_id(rel))

@@ -12,8 +12,8 @@ re-segmented.
 
 from __future__ import annotations
 
-import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,12 +26,14 @@ from .articles import (
     ArchiveFile,
     Article,
     ArticleError,
-    read_article,
+    file_checksum,
+    read_or_reject,
     scan_archive,
 )
 from .location import (
-    IndexIncompatible,
+    IndexMissing,
     current_dir,
+    discard_uncommitted,
     discard_unpublished,
     new_generation,
     open_current,
@@ -50,6 +52,19 @@ class IndexWriteFailed(Exception):
     """
 
 
+class TooManyDeletions(Exception):
+    """A run would remove more than half of the indexed articles.
+
+    An unmounted network share or an emptied folder looks exactly like an archive whose
+    articles were all deleted; the index would be wiped without a word. The librarian
+    confirms a real mass deletion with ``--allow-deletions``.
+    """
+
+
+DELETION_LIMIT = 0.5
+"""Share of the indexed articles a run may delete without ``--allow-deletions``."""
+
+
 @dataclass
 class BuildReport:
     full: bool = False
@@ -60,6 +75,7 @@ class BuildReport:
     unchanged: int = 0
     skipped: int = 0
     rejected: list[ArticleError] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # kept: their folder cannot be read
     elapsed: float = 0.0
     documents: int = 0
 
@@ -87,9 +103,43 @@ class FileState:
         return cls(int(size), float(mtime), checksum)
 
 
+SECTION_CHARS = 20_000
+"""Longest stretch of an article the analyzers segment at once. pyvi's features for a
+stretch take about 500 times its size in memory: a 5 MB article segmented whole peaked at
+2.7 GB and 31 s. Analysis segments each section apart (as it does title and body), so an
+article cut into sections needs memory for one section only."""
+
+
+def in_sections(body: str, limit: int = SECTION_CHARS) -> str:
+    """``body`` with SECTION_BREAK between stretches of at most ``limit`` characters, cut
+    at a paragraph break where there is one (else a line break, else a space).
+
+    The body fields keep no positions, so a break changes nothing for matching but a
+    compound or syllable pair across the cut; articles within the limit (nearly all) are
+    analysed exactly as before.
+    """
+    if len(body) <= limit:
+        return body
+    pieces = []
+    start = 0
+    while len(body) - start > limit:
+        end = start + limit
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            cut = body.rfind(separator, start + 1, end)
+            if cut > start:
+                break
+        if cut <= start:
+            cut = end
+        pieces.append(body[start:cut])
+        start = cut
+    pieces.append(body[start:])
+    return SECTION_BREAK.join(pieces)
+
+
 def to_document(article: Article) -> dict:
     """The Whoosh document for one article: display fields, columns and text to analyse."""
-    both = article.title + SECTION_BREAK + article.body
+    both = article.title + SECTION_BREAK + in_sections(article.body)
     doc = {
         "id": article.id,
         "title": article.title,
@@ -115,22 +165,11 @@ def _documents(
 ) -> Iterator[dict]:
     """Read each file; rejected ones go to the report and the rest of the archive goes on."""
     for file in files:
-        try:
-            yield to_document(read_article(root, file, max_bytes))
-        except ArticleError as err:
-            report.rejected.append(err)
-        except Exception as err:  # a reader bug must not stop the whole archive
-            report.rejected.append(
-                ArticleError(file.id, f"could not be read ({type(err).__name__}: {err})")
-            )
-
-
-def _checksum(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
-        return None
+        article = read_or_reject(root, file, max_bytes)
+        if isinstance(article, ArticleError):
+            report.rejected.append(article)
+        else:
+            yield to_document(article)
 
 
 def _indexed_states(index) -> dict[str, FileState]:
@@ -154,19 +193,31 @@ def build(
     jobs: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
+    allow_deletions: bool = False,
 ) -> BuildReport:
-    """Bring the index in line with the archive; raises ``IndexBusy`` if another run holds it."""
+    """Bring the index in line with the archive.
+
+    Raises ``IndexBusy`` if another run holds the index, ``TooManyDeletions`` (changing
+    nothing) if the run would delete more than half of the indexed articles and
+    ``allow_deletions`` is not given, and ``OSError`` for a full disk, after removing
+    whatever it had written.
+    """
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     with reindex_lock(index_root):
+        # Leftovers of a run that failed or was killed are removed first: on a full disk
+        # they hold the very space this run needs.
         discard_unpublished(index_root)
+        discard_uncommitted(index_root)
         scan = scan_archive(archive)
         report = BuildReport(skipped=scan.skipped, rejected=list(scan.rejected))
         if full or current_dir(index_root) is None or not _readable(index_root):
             report.full = True
-            _full(archive, index_root, scan.files, jobs, max_bytes, progress, report)
+            _full(archive, index_root, scan.files, jobs, max_bytes, progress, report,
+                  allow_deletions)
         else:
-            _incremental(archive, index_root, scan.files, jobs, max_bytes, progress, report)
+            _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
+                         allow_deletions)
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -188,19 +239,48 @@ def _abandon(writer) -> None:
     """Cancel a write: stop the multiprocessing writer's sub-writers before their files go.
 
     Whoosh's own cancel deletes the job files while the sub-writers still read them, and
-    each then prints a traceback.
+    each then prints a traceback. A commit that failed (a full disk) has already closed the
+    writer, and cancelling it again would replace the real error with "This writer is
+    closed".
     """
     for task in getattr(writer, "tasks", ()):
         task.terminate()
         task.join()
-    writer.cancel()
+    if not writer.is_closed:
+        writer.cancel()
+
+
+def _check_deletions(before: int, after: int, allow_deletions: bool, archive: Path) -> None:
+    """Refuse a run after which the index would hold less than half of its articles.
+
+    Counted as a net loss, so that renamed and moved files, which are deleted under one id
+    and added under another, never trigger it.
+    """
+    if allow_deletions or before - after <= DELETION_LIMIT * before:
+        return
+    raise TooManyDeletions(
+        f"this run would remove {before - after:,} of the {before:,} indexed articles, as "
+        f"if the archive {archive} had been emptied (an unmounted share?); nothing was "
+        f"changed. If these articles were really deleted, run again with --allow-deletions")
+
+
+def _indexed_ids(index_root: Path) -> set[str]:
+    """Ids in the live index (none if there is no readable one), before a full rebuild."""
+    try:
+        ix = open_current(index_root)
+    except IndexMissing:
+        return set()
+    try:
+        return set(_indexed_states(ix))
+    finally:
+        ix.close()
 
 
 def _readable(index_root: Path) -> bool:
-    """An index written by an older version is rebuilt rather than patched."""
+    """An index written by an older version, or damaged, is rebuilt rather than patched."""
     try:
         open_current(index_root).close()
-    except IndexIncompatible:
+    except IndexMissing:  # incompatible, or damaged
         return False
     return True
 
@@ -215,8 +295,21 @@ def _write_all(writer, archive, files, max_bytes, progress, report, add) -> set[
     return written
 
 
-def _full(archive, index_root, files, jobs, max_bytes, progress, report) -> None:
+def _full(archive, index_root, files, jobs, max_bytes, progress, report,
+          allow_deletions) -> None:
+    before = _indexed_ids(index_root)
     generation = new_generation(index_root)
+    try:
+        _write_generation(generation, archive, files, jobs, max_bytes, progress, report)
+        _check_deletions(len(before), report.documents, allow_deletions, archive)
+    except BaseException:
+        # An unpublished generation is never read: on a full disk it only holds the space.
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    publish(index_root, generation)
+
+
+def _write_generation(generation, archive, files, jobs, max_bytes, progress, report) -> None:
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.create_in(str(generation), build_schema())
@@ -235,10 +328,9 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report) -> None
             f"of memory); nothing was published and the previous index is unchanged")
     report.added = sorted(written)
     report.documents = ix.doc_count()
-    publish(index_root, generation)
 
 
-def _changed(files: list[ArchiveFile], indexed: dict[str, FileState], deep: bool
+def _changed(root: Path, files: list[ArchiveFile], indexed: dict[str, FileState], deep: bool
              ) -> tuple[list[ArchiveFile], int]:
     """Files to (re)index and how many are unchanged.
 
@@ -252,7 +344,7 @@ def _changed(files: list[ArchiveFile], indexed: dict[str, FileState], deep: bool
         if state is None:
             to_read.append(file)
         elif deep or state.size != file.size or state.mtime != file.mtime:
-            if state.size == file.size and _checksum(file.abspath) == state.checksum:
+            if state.size == file.size and file_checksum(root, file.abspath) == state.checksum:
                 unchanged += 1
             else:
                 to_read.append(file)
@@ -279,13 +371,12 @@ def verify(archive: Path, index_root: Path, max_bytes: int = DEFAULT_MAX_BYTES) 
     ix = open_current(index_root)
     indexed = _indexed_states(ix)
     scan = scan_archive(archive)
-    to_read, _ = _changed(scan.files, indexed, deep=True)
+    to_read, _ = _changed(archive, scan.files, indexed, deep=True)
     report = VerifyReport(documents=ix.doc_count(), rejected=list(scan.rejected))
     for file in to_read:
-        try:
-            read_article(archive, file, max_bytes)
-        except ArticleError as err:
-            report.rejected.append(err)
+        outcome = read_or_reject(archive, file, max_bytes)
+        if isinstance(outcome, ArticleError):
+            report.rejected.append(outcome)
             if file.id in indexed:
                 report.orphaned.append(file.id)
             continue
@@ -295,12 +386,21 @@ def verify(archive: Path, index_root: Path, max_bytes: int = DEFAULT_MAX_BYTES) 
     return report
 
 
-def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) -> None:
+def _in_folders(doc_id: str, folders: list[str]) -> bool:
+    return any(doc_id.startswith(folder + "/") for folder in folders)
+
+
+def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
+                 allow_deletions) -> None:
+    files = scan.files
     ix = open_current(index_root)
     indexed = _indexed_states(ix)
     on_disk = {f.id: f for f in files}
-    to_read, report.unchanged = _changed(files, indexed, deep=False)
-    gone = sorted(set(indexed) - set(on_disk))
+    to_read, report.unchanged = _changed(archive, files, indexed, deep=False)
+    missing = set(indexed) - set(on_disk)
+    # A folder that cannot be listed says nothing about its articles: they are kept.
+    report.unreadable = sorted(i for i in missing if _in_folders(i, scan.unreadable))
+    gone = sorted(missing - set(report.unreadable))
     if not to_read and not gone:
         report.documents = ix.doc_count()
         return
@@ -309,11 +409,16 @@ def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) 
         written = _write_all(writer, archive, to_read, max_bytes, progress, report,
                              writer.update_document)
         rejected_ids = {err.id for err in report.rejected} & set(indexed)
+        remaining = (set(indexed) - set(gone) - rejected_ids) | written
+        _check_deletions(len(indexed), len(remaining), allow_deletions, archive)
         for doc_id in gone + sorted(rejected_ids):
             writer.delete_by_term("id", doc_id)
         writer.commit()
     except BaseException:
         _abandon(writer)
+        # Segment files written before the failure are in no table of contents: on a
+        # full disk they only hold the space the next run needs.
+        discard_uncommitted(index_root)
         raise
     report.documents = open_current(index_root).doc_count()
     kept = set(indexed) - set(gone) - rejected_ids
@@ -323,17 +428,17 @@ def _incremental(archive, index_root, files, jobs, max_bytes, progress, report) 
             f"{lost} of {len(written)} new or changed articles were lost by a writer process "
             f"(killed, or out of memory); the rest were indexed. Run the index command "
             f"again to add them.")
-    _classify(report, written, indexed, gone, on_disk)
+    _classify(archive, report, written, indexed, gone, on_disk)
 
 
-def _classify(report, written, indexed, gone, on_disk) -> None:
+def _classify(archive, report, written, indexed, gone, on_disk) -> None:
     """Name what happened to each file: a deleted id whose checksum reappears was renamed."""
     new_ids = sorted(i for i in written if i not in indexed)
     report.updated = sorted(i for i in written if i in indexed)
     by_checksum = {indexed[i].checksum: i for i in gone}
     report.added = []
     for doc_id in new_ids:
-        checksum = _checksum(on_disk[doc_id].abspath)
+        checksum = file_checksum(archive, on_disk[doc_id].abspath)
         old = by_checksum.pop(checksum, None) if checksum else None
         if old:
             report.renamed.append((old, doc_id))

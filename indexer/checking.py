@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .articles import ArticleError, read_article, scan_archive
+from .articles import ArticleError, read_or_reject, scan_archive
 
 
 @dataclass
@@ -25,10 +25,9 @@ def check_archive(archive: Path, max_bytes: int) -> CheckReport:
     report = CheckReport(files=len(scan.files), skipped=scan.skipped, rejected=list(scan.rejected))
     by_text: dict[str, list[str]] = defaultdict(list)
     for file in scan.files:
-        try:
-            article = read_article(archive, file, max_bytes)
-        except ArticleError as err:
-            report.rejected.append(err)
+        article = read_or_reject(archive, file, max_bytes)
+        if isinstance(article, ArticleError):
+            report.rejected.append(article)
             continue
         report.valid += 1
         by_text[hashlib.sha256(article.body.encode()).hexdigest()].append(article.id)

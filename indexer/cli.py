@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from .articles import printable
+
 ARCHIVE_OPTION = click.option(
     "--archive", "archive", type=click.Path(path_type=Path), envvar="VNSEARCH_ARCHIVE",
     default="archive", show_default=True, help="Folder of article files.",
@@ -54,10 +56,12 @@ def main() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="List every added, updated and deleted file.")
 @click.option("--verify", is_flag=True,
               help="Change nothing: compare the index with the archive, exit 1 on any difference.")
+@click.option("--allow-deletions", is_flag=True,
+              help="Confirm a run that removes more than half of the indexed articles.")
 def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_file_mb: float,
-          verbose: bool, verify: bool) -> None:
+          verbose: bool, verify: bool, allow_deletions: bool) -> None:
     """Bring the index up to date with the archive (incremental unless --full)."""
-    from .build import IndexWriteFailed, build
+    from .build import IndexWriteFailed, TooManyDeletions, build
     from .lock import IndexBusy
     from .progress import progress_lines
 
@@ -67,8 +71,9 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     try:
         report = build(archive, index_root, full=full, jobs=jobs,
                        max_bytes=int(max_file_mb * 1024 * 1024),
-                       progress=_progress_bar if sys.stdout.isatty() else progress_lines)
-    except (IndexBusy, IndexWriteFailed) as err:
+                       progress=_progress_bar if sys.stdout.isatty() else progress_lines,
+                       allow_deletions=allow_deletions)
+    except (IndexBusy, IndexWriteFailed, TooManyDeletions) as err:
         _fail(str(err))
     except OSError as err:
         _fail(f"could not write the index in {index_root}: {err.strerror or err} "
@@ -80,6 +85,8 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     _list("updated", report.updated, limit)
     _list("renamed", [f"{a} → {b}" for a, b in report.renamed], limit)
     _list("deleted", report.deleted, limit)
+    if report.unreadable:
+        _list("unreadable", report.unreadable, limit)  # kept: see the folder's rejection
     click.echo(f"  unchanged  {_num(report.unchanged)}")
     click.echo(f"  skipped    {_num(report.skipped)} (hidden files, editor backups, other kinds)")
     _list("rejected", [str(e) for e in report.rejected], None)
@@ -120,7 +127,7 @@ def _list(label: str, items: list[str], limit: int | None) -> None:
     click.echo(f"  {label:<10} {_num(len(items))}")
     shown = items if limit is None else items[:limit]
     for item in shown:
-        click.echo(f"    {item}")
+        click.echo(f"    {printable(item)}")
     if len(shown) < len(items):
         click.echo(f"    … and {_num(len(items) - len(shown))} more (--verbose lists them all)")
 

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.index import FileIndex
+from whoosh.index import FileIndex, clean_files
 
 from .schema import build_schema, schema_signature
 
@@ -47,6 +47,12 @@ def open_current(root: Path) -> FileIndex:
         raise IndexMissing(f"no index in {root}: run `vnsearch index` to build it")
     try:
         index = whoosh_index.open_dir(str(path))
+    except whoosh_index.IndexVersionError as err:
+        raise _incompatible(root, str(err)) from err
+    except (OSError, whoosh_index.IndexError) as err:
+        # Files vanishing while they are read: the index was removed under a reader.
+        raise IndexMissing(f"the index in {root} cannot be read ({err}): run "
+                           "`vnsearch index` to build it") from err
     except (AttributeError, ImportError, EOFError, ValueError) as err:
         raise _incompatible(root, str(err)) from err
     if schema_signature(index.schema) != schema_signature(build_schema()):
@@ -102,3 +108,24 @@ def discard_unpublished(root: Path) -> None:
     for gen in generations(root):
         if live is None or gen.name > live.name:
             shutil.rmtree(gen, ignore_errors=True)
+
+
+def discard_uncommitted(root: Path) -> None:
+    """Remove what a failed or killed incremental run left in the live generation: segment
+    files no table of contents lists, and the writer's temporary folders.
+
+    Called with the reindex lock held, so no writer is running; Whoosh's own commit removes
+    the same files, so a reader never needs them.
+    """
+    live = current_dir(root)
+    if live is None or not whoosh_index.exists_in(str(live)):
+        return
+    for leftover in live.glob("*.tmp"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        index = whoosh_index.open_dir(str(live))
+        clean_files(index.storage, index.indexname, index.latest_generation(),
+                    index._segments())
+    except (OSError, AttributeError, ImportError, EOFError, ValueError):
+        return  # an unreadable index is rebuilt, not cleaned

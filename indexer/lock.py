@@ -7,11 +7,13 @@ the writer's sub-processes, which may outlive a killed parent, never hold it. Re
 do not exclude the process that holds them (and closing any descriptor of the file drops
 them), so a second attempt from the same process is refused before the file is opened.
 The holder's PID and start time are written into the file only to tell the next caller who
-holds it.
+holds it: on a full disk that note is left out, since the run that follows must be able to
+start and remove the leftovers that fill the disk.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import threading
@@ -71,7 +73,11 @@ def _locked_file(root: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        os.pwrite(fd, f"pid {os.getpid()}, started {stamp}\n".encode(), 0)
+        try:
+            os.pwrite(fd, f"pid {os.getpid()}, started {stamp}\n".encode(), 0)
+        except OSError as err:
+            if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
         try:
             yield
         finally:

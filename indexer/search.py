@@ -238,17 +238,37 @@ class ArchiveSearcher:
 
     # -- index lifecycle -------------------------------------------------------------------
     def _fresh(self):
+        """The searcher of the live index, reopened when a run changed it.
+
+        That the live index still exists is checked on every call (one ``readlink``); new
+        commits at most once a second. When the index is gone or cannot be opened, the old
+        searcher is dropped rather than kept: it would answer from files being deleted
+        (500s) and call itself healthy. Every call then raises ``IndexMissing`` (a 503) and
+        tries again, so the site recovers without a restart once an index exists again.
+        """
+        live = current_dir(self.index_root)
+        if live is None:
+            self._drop()
+            raise IndexMissing(f"no index in {self.index_root}: run `vnsearch index` to build it")
         now = time.monotonic()
-        if self._searcher is not None and now - self._checked < REFRESH_INTERVAL_SECONDS:
+        if (self._searcher is not None and live == self._generation_dir
+                and now - self._checked < REFRESH_INTERVAL_SECONDS):
             return self._searcher
         self._checked = now
-        live = current_dir(self.index_root)
-        if (self._searcher is None or live != self._generation_dir
-                or not self._searcher.up_to_date()):
-            # Reopen rather than Searcher.refresh(): whoosh3's refresh reuses the old
-            # reader of every segment whose id did not change, with its old deletions,
-            # so articles deleted or replaced by an incremental run stayed visible.
-            self._open(live)
+        try:
+            if (self._searcher is None or live != self._generation_dir
+                    or not self._searcher.up_to_date()):
+                # Reopen rather than Searcher.refresh(): whoosh3's refresh reuses the old
+                # reader of every segment whose id did not change, with its old deletions,
+                # so articles deleted or replaced by an incremental run stayed visible.
+                self._open(live)
+        except IndexMissing:
+            self._drop()
+            raise
+        except OSError as err:  # the index's files vanishing while it is read
+            self._drop()
+            raise IndexMissing(f"the index in {self.index_root} cannot be read "
+                               f"({err.strerror or err}): run `vnsearch index`") from err
         return self._searcher
 
     def _open(self, live: Path | None) -> None:
@@ -259,11 +279,18 @@ class ArchiveSearcher:
             self._searcher.close()
         self._index, self._searcher, self._generation_dir = index, searcher, live
 
+    def _drop(self) -> None:
+        """Forget the open index; closing may fail when its files are already gone."""
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except OSError:
+                pass
+        self._index = self._searcher = self._generation_dir = None
+
     def close(self) -> None:
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = None
+            self._drop()
 
     def info(self) -> dict:
         """Document count and last reindex time, for health checks and the home page."""

@@ -1,5 +1,6 @@
 """Reliability: kill -9 during indexing, reindexing under HTTP load, an archive that changes
-while it is indexed, a full disk, and hostile archive files.
+while it is indexed, a full disk, hostile archive files and names, files swapped after the
+scan, an index removed under the site, an emptied archive, slow clients and large articles.
 
 Everything here is real: `vnsearch` subprocesses killed with SIGKILL (with Whoosh's
 sub-writer processes, as a process group), a real gunicorn server on a free loopback port,
@@ -14,8 +15,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import threading
 import time
 import unicodedata
@@ -276,6 +280,32 @@ def test_kill_9_of_the_main_process_only_does_not_block_the_next_run(tmp_path):
         kill_group(proc)
     assert free, (f"the next run is refused after kill -9 of pid {proc.pid}: its sub-writers "
                   f"{left} still hold the lock")
+
+
+SUB_WRITER_GRACE_S = 10.0
+"""How long the sub-writers may take to notice that their parent is gone: a liveness bound,
+not a speed measurement (before, they ran on for 20-30 s, or waited for work forever)."""
+
+
+def test_sub_writers_stop_when_the_main_indexer_is_killed(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 1000), tmp_path / "index"
+    proc = start_index(archive, index, "--full")
+    try:
+        deadline = time.monotonic() + 60
+        while len(group_alive(proc.pid)) < 3:  # the main process and its two sub-writers
+            assert proc.poll() is None and time.monotonic() < deadline, "no sub-writers started"
+            time.sleep(0.01)
+        time.sleep(0.5)  # the sub-writers are at work
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+        deadline = time.monotonic() + SUB_WRITER_GRACE_S
+        while left := group_alive(proc.pid):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    finally:
+        kill_group(proc)
+    assert not left, f"sub-writers {left} still running {SUB_WRITER_GRACE_S:g} s after the kill"
 
 
 def run_killing_one_sub_writer(archive: Path, index: Path, *args: str) -> tuple[int, str]:
@@ -539,9 +569,30 @@ def test_archive_changing_under_the_indexer_converges(tmp_path):
 # =========================================================================== 4. disk full
 
 
+def fill(mount: Path, name: str, leave: int) -> Path:
+    """A file that fills the disk up to ``leave`` bytes of free space."""
+    info = os.statvfs(mount)
+    filler = mount / name
+    with open(filler, "wb") as fh:
+        fh.write(b"\1" * max(0, info.f_bavail * info.f_frsize - leave))
+    return filler
+
+
+def one_clear_error(result: subprocess.CompletedProcess, index: Path) -> str | None:
+    """Why a failed run is not exit 2 with one "Error:" line naming the full disk."""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    if result.returncode != 2 or len(errors) != 1 or not no_traceback(result.stderr):
+        return f"exit {result.returncode}:\n{result.stdout}{result.stderr}"
+    if str(index) not in errors[0] or "No space left" not in errors[0]:
+        return errors[0]
+    return None
+
+
 @pytest.fixture(scope="module")
 def full_disk_run(tmp_path_factory):
-    """A published index on a 2 MB tmpfs, the disk filled, then `vnsearch index --full`."""
+    """A published index on a 2 MB tmpfs, then every way a run meets the full disk:
+    a `--full` rebuild (sub-writers), an incremental run (one writer), and a run that
+    starts on a disk filled to the last byte by a killed rebuild's leftovers."""
     root = tmp_path_factory.mktemp("disk-full")
     mount = root / "mnt"
     mount.mkdir()
@@ -555,45 +606,61 @@ def full_disk_run(tmp_path_factory):
         assert first.returncode == 0, first.stdout + first.stderr
         live = current_dir(index)
         before = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in live.iterdir()}
-        # fill the disk, leaving 300 KiB: the rebuild starts and runs out half-way
-        info = os.statvfs(mount)
-        filler = mount / "filler"
-        with open(filler, "wb") as fh:
-            fh.write(b"\1" * max(0, info.f_bavail * info.f_frsize - 300 * 1024))
+        # leaving 300 KiB: the rebuild starts and runs out half-way
+        filler = fill(mount, "filler", 300 * 1024)
         result = run_index(archive, index, "--full")
         after = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in live.iterdir()}
+        generations_after = sorted(p.name for p in index.glob("gen-*"))
         documents, _, hits = serve_check(index)
+        # every article edited: the incremental run runs out while writing its segment
+        # (from the same free space whether or not the failed rebuild cleaned up after itself)
+        for stale in set(index.glob("gen-*")) - {live}:
+            shutil.rmtree(stale)
+        for i in range(200):
+            write_one(archive, i, extra="Bản cập nhật sau khi đầy đĩa.")
+        incremental = run_index(archive, index, "--jobs", "1")
+        live_after_incremental = {p.name: (p.stat().st_size, p.stat().st_mtime_ns)
+                                  for p in live.iterdir()}
         filler.unlink()
+        # a killed rebuild's generation that fills the disk to the last byte
+        leftover = index / "gen-000099"
+        leftover.mkdir()
+        fill(leftover, "_MAIN_leftover.seg", 0)
         recovered = run_index(archive, index)
         yield dict(index=index, live=live, before=before, after=after, result=result,
-                   live_after=current_dir(index), documents=documents, hits=hits,
-                   recovered=recovered, recovered_docs=serve_check(index)[0])
+                   generations_after=generations_after, live_after=current_dir(index),
+                   documents=documents, hits=hits, incremental=incremental,
+                   live_after_incremental=live_after_incremental,
+                   recovered=recovered, leftover=leftover,
+                   recovered_state=serve_check(index, "đầy đĩa"))
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
 def test_full_disk_fails_cleanly_and_keeps_the_published_index(full_disk_run):
     run = full_disk_run
-    result = run["result"]
-    assert result.returncode == 2, result.stdout + result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1, result.stderr
-    assert str(run["index"]) in errors[0] and "No space left" in errors[0], errors[0]
+    assert one_clear_error(run["result"], run["index"]) is None, one_clear_error(
+        run["result"], run["index"])
     assert run["live_after"] == run["live"]
     assert run["after"] == run["before"]  # not a byte of the published index touched
+    assert run["generations_after"] == [run["live"].name]  # the partial one removed at once
     assert run["documents"] == run["hits"] == 200
-    # with space again, the next run cleans up after the failed one and succeeds
-    assert run["recovered"].returncode == 0, run["recovered"].stderr
-    assert run["recovered_docs"] == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known limitation: Whoosh's multiprocessing sub-writers hit the full disk themselves "
-    "and print their own traceback before vnsearch reports the clean error (exit 2, old "
-    "index untouched, which test_full_disk_fails_cleanly_and_keeps_the_published_index checks)"))
-def test_full_disk_prints_no_traceback(full_disk_run):
-    result = full_disk_run["result"]
-    assert no_traceback(result.stdout, result.stderr), result.stderr
+def test_full_disk_during_an_incremental_run_fails_cleanly(full_disk_run):
+    run = full_disk_run
+    problem = one_clear_error(run["incremental"], run["index"])
+    assert problem is None, problem
+    # what the failed run wrote into the live generation is gone again
+    assert run["live_after_incremental"] == run["before"]
+
+
+def test_run_after_a_full_disk_takes_the_lock_and_frees_the_space(full_disk_run):
+    run = full_disk_run
+    recovered = run["recovered"]
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    assert not run["leftover"].exists()
+    assert run["recovered_state"][0] == run["recovered_state"][2] == 200
 
 
 def test_index_root_that_is_a_file_is_a_clear_error(tmp_path):
@@ -703,3 +770,325 @@ def test_hostile_files_are_rejected_with_reasons_and_the_rest_indexed(tmp_path):
     assert indexed["nhat-ky.txt"]["body"].count("Mưa") == 100_000
     _, _, hits = serve_check(index, "chuoiscriptan")
     assert hits == 0
+
+
+# =========================================================================== 6. hostile names
+
+
+def section(out: str, label: str) -> list[str]:
+    """The items a report lists under ``label`` (indented four spaces)."""
+    lines = out.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(f"  {label} "))
+    items = []
+    for line in lines[start + 1:]:
+        if not line.startswith("    "):
+            break
+        items.append(line[4:])
+    return items
+
+
+def raw_control_characters(text: str) -> list[str]:
+    return sorted({repr(ch) for ch in text.replace("\n", "")
+                   if unicodedata.category(ch) in ("Cc", "Zl", "Zp")})
+
+
+def test_file_names_that_cannot_be_ids_are_rejected_and_printed_escaped(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 3), tmp_path / "index"
+    good = archive_ids(archive)
+    body = "Tên tệp lạ\n\nBài viết có tên tệp không dùng được.\n".encode()
+    # name as created → how the report must show it
+    names = {
+        b"x/bad\xff.txt": "x/bad\\xff.txt",
+        b"th\xe0/bai.txt": "th\\xe0",  # the folder is rejected, not entered
+        "tab\there.txt".encode(): "tab\\there.txt",
+        "dong\nmoi.txt".encode(): "dong\\nmoi.txt",
+        "esc\x1b[31mdo.txt".encode(): "esc\\x1b[31mdo.txt",
+        "gach\\nguoc.txt".encode(): "gach\\nguoc.txt",
+    }
+    for name in names:
+        path = os.path.join(os.fsencode(archive), name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(body)
+
+    result = run_index(archive, index)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert no_traceback(result.stdout, result.stderr), result.stderr
+    assert raw_control_characters(result.stdout + result.stderr) == []
+    rejected = section(result.stdout, "rejected")
+    for shown in names.values():
+        assert any(line.startswith(shown + ": ") and "rename" in line for line in rejected), (
+            f"{shown} is not rejected with a reason:\n{result.stdout}")
+    assert set(stored_map(index)) == good
+
+    checked = subprocess.run([str(VNSEARCH), "check", "--archive", str(archive)],
+                             cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert raw_control_characters(checked.stdout) == []
+    assert section(checked.stdout, "rejected") == rejected
+
+
+# =========================================================================== 7. swapped files
+
+
+def test_files_swapped_after_the_scan_are_not_followed(tmp_path):
+    """The build's progress hook sees the file list after the scan and before any read:
+    there the files are swapped, as another process could do at that moment."""
+    from indexer.build import build
+
+    archive, index = write_archive(tmp_path / "archive", 4), tmp_path / "index"
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwd.txt").write_text("Mật khẩu\n\nmatkhaubimat của máy chủ.\n")
+    (secret / "bai-0002.txt").write_text("Thư mục ngoài\n\nmatkhaubimat trong thư mục.\n")
+    swapped = {
+        "thoi-su/bai-0000.txt": "outside the archive",  # → symlink to a file outside
+        "kinh-te/bai-0001.txt": "not a regular file",  # → a FIFO: reading it would block
+        "van-hoa/bai-0002.txt": "outside the archive",  # its folder → symlink outside
+    }
+
+    def swap(files):
+        (archive / "thoi-su" / "bai-0000.txt").unlink()
+        os.symlink(secret / "passwd.txt", archive / "thoi-su" / "bai-0000.txt")
+        (archive / "kinh-te" / "bai-0001.txt").unlink()
+        os.mkfifo(archive / "kinh-te" / "bai-0001.txt")
+        os.rename(archive / "van-hoa", tmp_path / "van-hoa-cu")
+        os.symlink(secret, archive / "van-hoa")
+        return files
+
+    outcome: dict = {}
+    worker = threading.Thread(target=lambda: outcome.update(
+        report=build(archive, index, jobs=1, progress=swap)), daemon=True)
+    worker.start()
+    worker.join(60)
+    if worker.is_alive():  # unblock the reader stuck on the FIFO, then fail
+        with open(archive / "kinh-te" / "bai-0001.txt", "wb"):
+            pass
+        pytest.fail("the build hung on a FIFO swapped in after the scan")
+    reasons = {err.id: err.reason for err in outcome["report"].rejected}
+    for doc_id, why in swapped.items():
+        assert why in reasons.get(doc_id, ""), (doc_id, reasons)
+    assert set(stored_map(index)) == {"giao-duc/bai-0003.txt"}
+    assert serve_check(index, "matkhaubimat")[2] == 0
+
+
+# =========================================================================== 8. index removed
+
+
+def test_site_answers_503_while_the_index_is_gone_and_recovers(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 20), tmp_path / "index"
+    assert run_index(archive, index, "--jobs", "1").returncode == 0
+    search = f"/api/search?q={urllib.parse.quote(COMMON_QUERY)}"
+    with server(index, archive, tmp_path / "serve.log") as port:
+        assert http_get(port, search)[0] == 200
+        subprocess.run(["rm", "-rf", str(index)], check=True)
+        answers = []
+        ended = time.monotonic() + 3
+        while time.monotonic() < ended:
+            for path in (search, "/healthz", "/"):
+                answers.append((path, http_get(port, path)[0]))
+        bad = sorted({a for a in answers if a[1] != 503})
+        assert not bad, f"answers other than 503 with the index gone: {bad}"
+        assert run_index(archive, index, "--jobs", "1").returncode == 0
+        deadline = time.monotonic() + 10
+        while http_get(port, "/healthz")[0] != 200:
+            assert time.monotonic() < deadline, "the site did not recover without a restart"
+            time.sleep(0.2)
+        status, body = http_get(port, search)
+        assert status == 200 and json.loads(body)["total"] == 20
+
+
+# =========================================================================== 9. emptied archive
+
+
+def test_emptied_archive_is_refused_unless_confirmed(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 10), tmp_path / "index"
+    assert run_index(archive, index, "--jobs", "1").returncode == 0
+    hidden = tmp_path / "unmounted"
+    os.rename(archive, hidden)
+    archive.mkdir()  # an unmounted share: an empty mount point
+    for args in ((), ("--full",)):
+        result = run_index(archive, index, "--jobs", "1", *args)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "--allow-deletions" in result.stderr and "10 of the 10" in result.stderr
+        assert no_traceback(result.stdout, result.stderr), result.stderr
+        assert len(stored_map(index)) == 10
+    # renames are not deletions
+    archive.rmdir()
+    os.rename(hidden, archive)
+    for path in sorted(archive.rglob("*.txt"))[:8]:
+        path.rename(path.with_name("moi-" + path.name))
+    assert run_index(archive, index, "--jobs", "1").returncode == 0
+    # a confirmed mass deletion goes through
+    for path in sorted(archive.rglob("*.txt"))[:8]:
+        path.unlink()
+    assert run_index(archive, index, "--jobs", "1").returncode == 2
+    result = run_index(archive, index, "--jobs", "1", "--allow-deletions")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(stored_map(index)) == 2
+
+
+NOBODY = 65534
+
+
+def build_unprivileged(archive: Path, index: Path) -> dict:
+    """An incremental build in a forked process that cannot read a chmod 000 folder: as
+    root (who can) it drops to ``nobody`` first. The parent has imported everything the
+    build needs, so the child reads nothing outside the archive and the index."""
+    from indexer.build import build
+
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report as JSON, never return into pytest
+        status = 1
+        try:
+            os.close(reader)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+            report = build(archive, index, jobs=1)
+            os.write(writer, json.dumps({
+                "deleted": report.deleted, "unreadable": report.unreadable,
+                "rejected": [str(e) for e in report.rejected],
+                "documents": report.documents}).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as fh:
+        data = fh.read()
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, "the unprivileged build failed"
+    return json.loads(data)
+
+
+def test_unreadable_folder_keeps_its_articles(tmp_path):
+    from indexer.build import build
+
+    # under /tmp itself so that an unprivileged user can reach it
+    root = Path(tempfile.mkdtemp(prefix="vnsearch-unreadable-"))
+    try:
+        archive, index = write_archive(root / "archive", 10), root / "index"
+        build(archive, index, jobs=1)
+        for path in [root, *root.rglob("*")]:
+            if os.geteuid() == 0:
+                os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
+        locked = archive / "kinh-te"
+        kept = {p.relative_to(archive).as_posix() for p in locked.glob("*.txt")}
+        locked.chmod(0)
+        try:
+            report = build_unprivileged(archive, index)
+        finally:
+            locked.chmod(0o755)
+        assert report["rejected"] == ["kinh-te: cannot read folder: permission denied"]
+        assert report["deleted"] == []
+        assert set(report["unreadable"]) == kept and len(kept) == 2
+        assert report["documents"] == 10 and len(stored_map(index)) == 10
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# =========================================================================== 10. slow clients
+
+
+SLOW_CLIENTS = 4
+ANSWER_WITHIN_S = 2.0  # the issue's bound for a normal search beside the slow clients
+
+
+def half_open(port: int) -> socket.socket:
+    """A connection that sends half a request and then nothing, as a slow client does."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(b"GET /api/search?q=ha+noi HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ch")
+    return sock
+
+
+def test_slow_clients_cannot_starve_searches(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 20), tmp_path / "index"
+    assert run_index(archive, index, "--jobs", "1").returncode == 0
+    search = f"/api/search?q={urllib.parse.quote(COMMON_QUERY)}"
+    with server(index, archive, tmp_path / "serve.log") as port:
+        slow = [half_open(port) for _ in range(SLOW_CLIENTS)]
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+        try:
+            time.sleep(0.5)  # let the server take them all in
+            for _ in range(5):
+                started = time.monotonic()
+                try:
+                    status, body = http_get(port, search, timeout=ANSWER_WITHIN_S)
+                except OSError as err:
+                    pytest.fail(f"a search beside {SLOW_CLIENTS} half-open connections got "
+                                f"no answer within {ANSWER_WITHIN_S} s ({err})")
+                took = time.monotonic() - started
+                assert status == 200 and json.loads(body)["total"] == 20
+                assert took < ANSWER_WITHIN_S, f"the search took {took:.2f} s"
+        finally:
+            for sock in slow + idle:
+                sock.close()
+
+
+# =========================================================================== 11. large articles
+
+
+PEAK_RSS_LIMIT_MB = 700
+"""A bound far from both sides: indexing a 2 MB article alone peaked at about 1,100 MB when
+pyvi segmented it whole, and about 220 MB in sections."""
+
+
+def long_body(megabytes: float, last: str) -> str:
+    paragraphs, size, i = [], 0, 0
+    while size < megabytes * 1024 * 1024:
+        place = PLACES[i % len(PLACES)]
+        paragraph = " ".join(
+            f"Người dân {place} tham gia hoạt động số {i * 7 + k} trong năm {2000 + k}, "
+            f"chính quyền hỗ trợ {i + k} hộ gia đình ở phường {k % 17 + 1}." for k in range(4))
+        paragraphs.append(paragraph)
+        size += len(paragraph.encode())
+        i += 1
+    return "\n\n".join(paragraphs) + f"\n\nĐoạn cuối cùng nhắc tới {last} ở Cần Thơ."
+
+
+def test_a_large_article_is_indexed_in_bounded_memory(tmp_path):
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    (archive / "lon").mkdir(parents=True)
+    (archive / "lon" / "bai-rat-dai.txt").write_text(
+        "Bài rất dài\n\n" + long_body(2.0, "khinh khí cầu") + "\n", encoding="utf-8")
+    # a parent of its own, so that the peak is this run's and no earlier test's
+    measured = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), "-c",
+         "import resource, subprocess, sys; "
+         "code = subprocess.run(sys.argv[1:], capture_output=True).returncode; "
+         "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)",
+         str(VNSEARCH), "index", "--archive", str(archive), "--index", str(index),
+         "--jobs", "1"],
+        cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    code, peak_mb = map(int, measured.stdout.split())
+    assert code == 0, measured.stderr
+    assert peak_mb < PEAK_RSS_LIMIT_MB, f"indexing a 2 MB article peaked at {peak_mb} MB"
+    # every part of it is searchable, the last paragraph and its compounds included
+    searcher = ArchiveSearcher(index)
+    try:
+        assert searcher.search(SearchParams(q='"khinh khí cầu"')).total == 1
+        assert searcher.search(SearchParams(q="khinh khi cau")).total == 1
+    finally:
+        searcher.close()
+
+
+def test_a_huge_first_line_gives_a_short_title_and_keeps_its_text(tmp_path):
+    archive, index = write_archive(tmp_path / "archive", 3), tmp_path / "index"
+    line = " ".join(f"Dòng đầu rất dài phần {i} nói về khinh khí cầu" for i in range(5000))
+    (archive / "mot-dong.txt").write_text(line + " kết thúc ở đây.\n", encoding="utf-8")
+    assert len(line) > 200_000
+    result = run_index(archive, index, "--jobs", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    stored = stored_map(index)["mot-dong.txt"]
+    assert len(stored["title"]) <= 300 and stored["title"].endswith("…")
+    assert stored["title"].startswith("Dòng đầu rất dài phần 0 nói về khinh khí cầu")
+    assert stored["body"].startswith(line) and stored["body"].endswith("kết thúc ở đây.")
+    searcher = ArchiveSearcher(index)
+    try:
+        results = searcher.search(SearchParams(q="phần 4999 kết thúc"))
+        assert [hit.id for hit in results.hits] == ["mot-dong.txt"]
+        assert len(results.hits[0].title) <= 300
+    finally:
+        searcher.close()

@@ -605,7 +605,46 @@ def test_opensearch_description(client):
     assert response.mimetype == "application/opensearchdescription+xml"
     xml = response.get_data(as_text=True)
     assert "<OpenSearchDescription" in xml
-    assert 'template="http://localhost/search?q={searchTerms}"' in xml
+    assert 'template="/search?q={searchTerms}"' in xml  # no public address configured
+
+
+def test_no_url_is_built_from_the_host_header(app):
+    """A client can send any Host; a cache in front of the site would pass its answer on."""
+    client = app.test_client()
+    for url in ("/opensearch.xml", "/static//style.css", "/search?q=gạo&page=99", "/",
+                "/search?q=gạo", "/api/search?q=gạo", f"/article/{SEED_ID}",
+                f"/api/article/{SEED_ID}", "/khong-co"):
+        response = client.get(url, headers={"Host": "evil.example"})
+        assert "evil.example" not in response.headers.get("Location", ""), url
+        assert b"evil.example" not in response.data, url
+
+
+def test_opensearch_uses_the_configured_public_url(paths, monkeypatch):
+    archive, index = paths
+    monkeypatch.setenv("VNSEARCH_PUBLIC_URL", "https://tracuu.example.vn/")
+    app = create_app({"INDEX_ROOT": index, "ARCHIVE_ROOT": archive, "TESTING": True})
+    xml = app.test_client().get("/opensearch.xml", headers={"Host": "evil.example"}).get_data(
+        as_text=True)
+    assert 'template="https://tracuu.example.vn/search?q={searchTerms}"' in xml
+    served = create_app({"INDEX_ROOT": index, "SERVED_URL": serve.served_url("::1", 8000),
+                         "PUBLIC_URL": None})
+    assert 'template="http://[::1]:8000/api/search?q={searchTerms}"' in served.test_client().get(
+        "/opensearch.xml").get_data(as_text=True)
+    assert serve.served_url("0.0.0.0", 8000) is None
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)", "tracuu.example.vn",
+                                   "https://tracuu.example.vn/?q=1"])
+def test_bad_public_url_is_a_clear_error(tmp_path, value):
+    with pytest.raises(ValueError, match="PUBLIC_URL must be the site's http"):
+        create_app({"INDEX_ROOT": tmp_path, "PUBLIC_URL": value})
+
+
+def test_api_article_gives_only_the_source_links_the_page_shows(client):
+    unsafe = client.get(f"/api/article/{XSS_ID}").get_json()
+    assert unsafe["source_url"] is None  # front matter said javascript:alert(1)
+    safe = client.get("/api/article/kinh-te/gia-lua-gao-tang.txt").get_json()
+    assert safe["source_url"] == "https://example.vn/kinh-te/gia-lua-gao-tang"
 
 
 # --------------------------------------------------------------------------- headers, errors
@@ -665,10 +704,12 @@ def test_settings_come_from_file_then_environment_then_argument(tmp_path, monkey
     assert app.extensions[SEARCHER_KEY].index_root == tmp_path
 
 
-def test_gunicorn_options_use_separate_sync_workers():
+def test_gunicorn_options_use_separate_buffering_workers():
     options = serve.gunicorn_options("127.0.0.1", 8123, None)
     assert options["bind"] == "127.0.0.1:8123"
-    assert options["worker_class"] == "sync" and options["preload_app"] is False
+    assert options["worker_class"] == "webapp.serve.BufferingWorker"
+    assert serve.BufferingWorker.__module__ == "webapp.serve"
+    assert options["preload_app"] is False
     assert options["workers"] == serve.default_workers() >= 1
     assert serve.gunicorn_options("::1", 80, 3)["bind"] == "[::1]:80"
     assert serve.gunicorn_options("::1", 80, 3)["workers"] == 3

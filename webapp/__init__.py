@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response
 
@@ -23,10 +24,20 @@ DEFAULTS: dict[str, Any] = {
     "INDEX_ROOT": "index",
     "ARCHIVE_ROOT": "archive",
     "SEARCH_TIME_LIMIT": 3.0,
+    "PUBLIC_URL": None,
+    "SERVED_URL": None,
 }
-"""Settings, overridden in turn by the VNSEARCH_CONFIG file, the environment and ``config``."""
+"""Settings, overridden in turn by the VNSEARCH_CONFIG file, the environment and ``config``.
 
-_ENVIRONMENT = {"VNSEARCH_INDEX": "INDEX_ROOT", "VNSEARCH_ARCHIVE": "ARCHIVE_ROOT"}
+``PUBLIC_URL`` is the site's address as readers reach it (``https://tracuu.example.vn``),
+for the few absolute URLs there are (opensearch.xml). They are never built from the
+request's ``Host`` header, which any client can set: a cache in front of the site would
+hand its answer to everyone. ``SERVED_URL`` is set by ``vnsearch serve`` to the address it
+listens on, when that is a definite one, and stands in for an unset ``PUBLIC_URL``.
+"""
+
+_ENVIRONMENT = {"VNSEARCH_INDEX": "INDEX_ROOT", "VNSEARCH_ARCHIVE": "ARCHIVE_ROOT",
+                "VNSEARCH_PUBLIC_URL": "PUBLIC_URL"}
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -66,6 +77,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["INDEX_ROOT"] = Path(app.config["INDEX_ROOT"])
     app.config["ARCHIVE_ROOT"] = Path(app.config["ARCHIVE_ROOT"])
+    for key in ("PUBLIC_URL", "SERVED_URL"):
+        app.config[key] = _base_url(key, app.config[key])
+    # "//" in a path would otherwise be answered with a redirect to an absolute URL built
+    # from the Host header; such paths are simply not found.
+    app.url_map.merge_slashes = False
 
     # Opening is lazy: a missing index becomes a 503 page per request, not a start-up crash,
     # and the site starts working as soon as `vnsearch index` has built one.
@@ -80,6 +96,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(bp)
     app.after_request(_security_headers)
     return app
+
+
+def _base_url(key: str, value: str | None) -> str | None:
+    """An http(s) address without a trailing slash; a ValueError naming the setting if not."""
+    if not value:
+        return None
+    parts = urlsplit(str(value).strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"{key} must be the site's http(s) address, such as "
+                         f"https://tracuu.example.vn, got {value!r}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
 def _security_headers(response: Response) -> Response:

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from flask import url_for
+from flask import current_app, url_for
 
 NAMESPACE = "http://a9.com/-/spec/opensearch/1.1/"
 SHORT_NAME = "Tra cứu kho báo"
 DESCRIPTION = "Tìm kiếm trong kho lưu trữ bài báo tiếng Việt"
+
+
+def _url(endpoint: str, **values: str) -> str:
+    """Absolute with the configured address, else relative: never from the Host header."""
+    base = current_app.config["PUBLIC_URL"] or current_app.config["SERVED_URL"] or ""
+    return base + url_for(endpoint, **values)
 
 
 def description_xml() -> bytes:
@@ -22,10 +28,10 @@ def description_xml() -> bytes:
     ET.SubElement(root, "InputEncoding").text = "UTF-8"
     ET.SubElement(root, "Language").text = "vi"
     image = ET.SubElement(root, "Image", width="16", height="16", type="image/svg+xml")
-    image.text = url_for("static", filename="favicon.svg", _external=True)
+    image.text = _url("static", filename="favicon.svg")
     for kind, endpoint in (("text/html", "views.search"), ("application/json", "views.api_search")):
-        template = url_for(endpoint, _external=True) + "?q={searchTerms}"
+        template = _url(endpoint) + "?q={searchTerms}"
         ET.SubElement(root, "Url", type=kind, method="get", template=template)
     ET.SubElement(root, "Url", type="application/opensearchdescription+xml", rel="self",
-                  template=url_for("views.opensearch", _external=True))
+                  template=_url("views.opensearch"))
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -160,7 +160,7 @@ def api_article(article_id: str) -> Response:
         "date": view.date,
         "author": view.author,
         "category": view.category,
-        "source_url": view.source_url,
+        "source_url": formatting.web_url(view.source_url),  # as the page shows it
         "tags": view.tags,
         "url": url_for("views.article", article_id=view.id),
         "related": [
