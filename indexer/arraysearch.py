@@ -228,8 +228,9 @@ class Request:
 
     Each slot is one word of the query, with its alternatives (a corrected spelling, an
     abbreviation's long form, the sides of ``OR``): a document covers the slot when it
-    holds every term of one alternative, and the slot scores the alternatives it holds, as
-    Whoosh's ``Or`` does. Documents covering at
+    holds every term of one alternative, and the slot scores its best alternative there
+    (an article writing both "TP.HCM" and "Thành phố Hồ Chí Minh" is not counted twice),
+    as Whoosh's ``DisjunctionMax`` does. Documents covering at
     least ``need`` slots match; each slot missed multiplies the score by ``coord``, so a
     headline with one mistyped syllable is still found while articles holding every word
     rank first. ``evidence`` terms (exact spellings, compounds, adjacent pairs) only add
@@ -395,7 +396,7 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
                 alt_holds &= found[0]
                 alt_score += found[1]
             holds |= alt_holds
-            scored += np.where(alt_holds, alt_score, 0.0)
+            scored = np.maximum(scored, np.where(alt_holds, alt_score, 0.0))
         total += scored
         covered += holds
         # Rarest slots first: a candidate that already missed more than it may is dropped

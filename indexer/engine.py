@@ -19,7 +19,7 @@ from itertools import islice
 
 from whoosh import sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import AndMaybe, Or, Query, Term
+from whoosh.query import AndMaybe, DisjunctionMax, Or, Query, Term
 
 from . import arraysearch
 from .analysis import fold, pair_term
@@ -34,7 +34,7 @@ WEIGHTS = {
     "wfold": 0.75,
     "tsyl": 1.0,
     "tfold": 1.0,
-    "exact_bonus": 0.5,
+    "exact_bonus": 0.1,
     "near": 0.0,
 }
 """Per-field weights of the first stage. Titles add no per-term weight here: a title that
@@ -43,8 +43,11 @@ lost 0.03-0.05 MRR@10 with any title weight); ``rerank.py`` rewards near-complet
 matches instead. ``tsyl``/``tfold`` only score ``title:`` searches. ``exact_bonus``
 weighs the written form (typed, corrected or restored) on top of the folded match;
 ``near`` rewards two query syllables found side by side."""
-COORD = 0.5
+COORD = 0.7
 """Each word of the query an article lacks multiplies its score by this."""
+SOFT_FROM = 4
+"""Queries of this many words or more also match articles missing one of them (a typo
+that is another real syllable); shorter ones are topics, where every word counts."""
 MISSPELT = 0.7
 """Each word typed with marks that an article holds only in another spelling multiplies
 its score by this: "đường" ranks above "dương", yet a wrong tone mark hides nothing."""
@@ -150,7 +153,7 @@ def array_request(plan: QueryPlan, relaxed: bool) -> arraysearch.Request | None:
             spelled.append(None)
     if any(len(unit.keys) > 2 for unit in plan.parsed.excluded):
         return None
-    need = 1 if relaxed else (len(slots) - 1 if len(slots) >= 3 else len(slots))
+    need = 1 if relaxed else (len(slots) - 1 if len(slots) >= SOFT_FROM else len(slots))
     return arraysearch.Request(slots=slots, evidence=_evidence(plan), need=need, coord=COORD,
                                spelled=spelled, misspelt=MISSPELT,
                                excluded=tuple(_exclusions(plan)))
@@ -201,7 +204,8 @@ def _unit_parts(read: ReadUnit) -> list[Query]:
             terms = [_weighted(fold_field, k) for k in form] if unit.title_only \
                 else _alternative_terms(form)
             alternatives.append(ChainAnd(terms) if len(terms) > 1 else terms[0])
-        parts.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
+        parts.append(alternatives[0] if len(alternatives) == 1
+                     else DisjunctionMax(alternatives))
     if unit.title_only:
         parts += [_weighted(syl, s.key) for s in unit.syllables if s.marked]
     return parts
@@ -220,7 +224,7 @@ def whoosh_query(plan: QueryPlan, relaxed: bool) -> Query:
             members += _unit_parts(group[0])
             continue
         units = [_all(_unit_parts(read)) for read in group]
-        members.append(units[0] if len(units) == 1 else Or(units))
+        members.append(units[0] if len(units) == 1 else DisjunctionMax(units))
     if relaxed and len(members) > 1:
         required: Query = DrivenOr(members, scale=0.9)
     else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from .analysis import SYLLABLE_RE, fold, folded_match_form
 from .query import QueryPlan
 
-TITLE_MATCH_WEIGHT = 15.0
+TITLE_MATCH_WEIGHT = 20.0
 TITLE_MATCH_POWER = 2.0
 RERANK_DEPTH = 100
 """How many first-stage matches the second stage re-scores, whatever page is asked for."""

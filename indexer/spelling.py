@@ -23,9 +23,9 @@ _FOLDED_LETTERS = string.ascii_lowercase + string.digits
 _TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
 """Grave, acute, hook, tilde, dot below."""
 _VOWEL = re.compile("[aeiouy]")
-FORMS_PER_SYLLABLE = 4
+FORMS_PER_SYLLABLE = 6
 """Written forms of one folded syllable weighed when restoring or correcting: the most
-common few hold nearly every occurrence ("nam": nam, năm, nắm, nấm)."""
+common few hold nearly every occurrence ("ban": bạn, bản, ban, bán, bàn, băn)."""
 PAIR_WEIGHT = 3.0
 """How much more a neighbour's agreement counts than the syllable's own frequency."""
 WRONG_TONE_MIN_ARTICLES = 5

@@ -20,7 +20,7 @@ from conftest import needs_corpus
 from helpers import write_article
 from indexer import arraysearch
 from indexer.build import build
-from whoosh.query import And, AndMaybe, Or, Term
+from whoosh.query import And, AndMaybe, DisjunctionMax, Or, Term
 
 from indexer.analysis import fold
 from indexer.engine import array_request
@@ -106,7 +106,7 @@ def _strict(plan) -> tuple[arraysearch.Request, object]:
     spellings adding to the score, exclusions dropping matches."""
     request = array_request(plan, relaxed=False)
     request = replace(request, need=len(request.slots), coord=1.0, misspelt=1.0)
-    required = [Or([And(alt) if len(alt) > 1 else alt[0] for alt in slot])
+    required = [DisjunctionMax([And(alt) if len(alt) > 1 else alt[0] for alt in slot])
                 if len(slot) > 1 else (And(slot[0]) if len(slot[0]) > 1 else slot[0][0])
                 for slot in request.slots]
     query = required[0] if len(required) == 1 else And(required)
