@@ -24,7 +24,7 @@ from whoosh.query import AndMaybe, DisjunctionMax, Or, Query, Term
 from . import arraysearch
 from .analysis import fold, pair_term
 from .intersect import ChainAnd, ChainPhrase, DrivenOr, ExactAndNot, PairPhrase
-from .query import QueryPlan, ReadUnit, Slot, Unit
+from .query import QueryPlan, ReadUnit, Slot
 
 WEIGHTS = {
     "fold": 1.0,
@@ -48,7 +48,7 @@ COORD = 0.7
 SOFT_FROM = 4
 """Queries of this many words or more also match articles missing one of them (a typo
 that is another real syllable); shorter ones are topics, where every word counts."""
-MISSPELT = 0.7
+MISSPELT = 0.5
 """Each word typed with marks that an article holds only in another spelling multiplies
 its score by this: "đường" ranks above "dương", yet a wrong tone mark hides nothing."""
 BM25 = {"B": 0.75, "K1": 1.2}
@@ -172,13 +172,12 @@ def _spelled(slot: Slot) -> Term | None:
 # --------------------------------------------------------------------------- Whoosh's path
 
 
-def _phrase(unit: Unit, fold_field: str) -> Query:
+def _phrase(words: list[str], title_only: bool, fold_field: str) -> Query:
     """The folded phrase: its syllable pairs, confirmed in the text for longer phrases; for
     ``title:"..."``, positions in the (short) title."""
-    words = list(unit.folded)
     if len(words) == 1:
         return _weighted(fold_field, words[0])
-    if unit.title_only:
+    if title_only:
         return ChainPhrase(fold_field, words, boost=WEIGHTS[fold_field])
     if len(words) == 2:
         return _weighted("pair", pair_term(*words))
@@ -192,8 +191,9 @@ def _unit_parts(read: ReadUnit) -> list[Query]:
     unit = read.unit
     syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
     if unit.phrase:
-        phrase = _phrase(unit, fold_field)
-        exact = [_weighted(syl, s.key) for s in unit.syllables if s.marked]
+        (slot,) = read.slots
+        phrase = _phrase(list(slot.folded), unit.title_only, fold_field)
+        exact = [_weighted(syl, e) for e in slot.exact if e]
         return [ChainAnd([phrase] + exact) if exact else phrase]
     parts: list[Query] = []
     for slot in read.slots:

@@ -123,13 +123,15 @@ def run_eval(index_root: Path, items: list[EvalQuery], k: int = 10) -> EvalRepor
 
 def _restoration(searcher: ArchiveSearcher, item: EvalQuery,
                  by_stem: dict[str, str]) -> tuple[int, int] | None:
-    """Compare the restored query with the relevant article's title, syllable by syllable."""
+    """Compare the restored (or corrected) query with the relevant article's title,
+    syllable by syllable."""
     relevant = [by_stem[s] for s in item.relevant if s in by_stem]
     if not item.kind.startswith("title") or not relevant:
         return None
     view = searcher.article(relevant[0], related=0)
     results = searcher.search(SearchParams(q=item.query), facets=False, snippets=False)
-    restored = SYLLABLE_RE.findall((results.suggestion or item.query).lower())
+    restored = SYLLABLE_RE.findall(
+        (results.suggestion or results.corrected or item.query).lower())
     truth = SYLLABLE_RE.findall(nfc(view.title).lower())
     if len(truth) != len(restored):
         return None

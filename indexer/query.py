@@ -379,7 +379,11 @@ def _read_unit(unit: Unit, vocabulary, abbreviations, correct: bool, restoring: 
     keys = list(unit.keys)
     marked = [s.marked for s in unit.syllables]
     if unit.phrase:
-        exact = tuple(k if m else None for k, m in zip(keys, marked))
+        # A phrase is matched as typed, except for words the archive does not know at
+        # all: with those it could never match.
+        if vocabulary is not None and correct:
+            keys = spelling.correct_unknown(vocabulary, keys, marked)
+        exact = tuple(k if fold(k) != k else None for k in keys)
         return (Slot(unit.syllables, tuple(keys), exact),)
     if vocabulary is not None and correct:
         keys = spelling.correct_unknown(vocabulary, keys, marked)

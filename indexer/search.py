@@ -14,6 +14,7 @@ Returns plain data classes: callers never touch Whoosh objects.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -181,6 +182,14 @@ def _title_and_body(hit) -> tuple[str, str]:
     return stored.get("title", ""), stored.get("body", "")
 
 
+_WANTED_PHRASE = re.compile(r'(?<!-)"([^"]*)(?:"|$)')
+
+
+def _unquoted(q: str) -> str:
+    """The query with its wanted phrases as plain words (excluded ones stay phrases)."""
+    return _WANTED_PHRASE.sub(lambda m: f" {m.group(1)} ", q)
+
+
 def _titles(reader):
     """The reader's title column, opened once (opening it reads its index, ~10 ms)."""
     cache = reader.__dict__
@@ -332,6 +341,14 @@ class ArchiveSearcher:
                                       for typed, forms in plan.expansions]
                 texts = self._run(searcher, plan, params, facets, snippets, results, deadline,
                                   browsing)
+                if not results.total and not results.timed_out and any(
+                        read.unit.phrase for read in plan.units):
+                    # No article holds the phrase: its words, as plain words, rather than
+                    # nothing (a title typed with its own quotation marks, say).
+                    plan = self.plan(searcher, _unquoted(params.q), params.spell)
+                    texts = self._run(searcher, plan, params, facets, snippets, results,
+                                      deadline, browsing)
+                    results.relaxed = bool(results.total)
                 if plan.corrected:
                     corrected = plan.corrected_text()
                     results.corrected = _restored(corrected, texts) or corrected

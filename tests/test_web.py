@@ -322,7 +322,7 @@ def test_suggestion_links_to_that_search(client):
 def test_relaxed_results_say_not_all_words_matched(client):
     body = page(client, "/search?q=lúa+gạo+festival")
     assert "Không có bài nào chứa tất cả các từ" in body
-    assert total(body) == total(page(client, "/search?q=lúa+gạo"))  # all but one word
+    assert total(body) >= total(page(client, "/search?q=lúa+gạo"))  # any of the words
     assert "Không có bài nào chứa tất cả các từ" not in page(client, "/search?q=lúa+gạo")
 
 
