@@ -22,7 +22,7 @@ from itertools import accumulate
 
 from markupsafe import Markup, escape
 
-from .analysis import fold, match_form, phrase_pattern
+from .analysis import fold, lower_same_length, match_form, phrase_pattern
 from .query import QueryPlan
 
 _JOINABLE = re.compile(r"[ \t\u00a0]+")
@@ -59,8 +59,7 @@ def find_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
     """Spans of ``text`` holding the plan's words, as the plan reads them."""
     if not text or not (marks.syllables or marks.runs):
         return []
-    written = match_form(text)
-    folded = fold(written)
+    folded = fold(lower_same_length(text))
     spans: list[tuple[int, int]] = []
     wanted: dict[str, set[str | None]] = {}
     for key, exact in marks.syllables:
@@ -68,7 +67,7 @@ def find_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
     for key, exact in wanted.items():
         places = _whole_words(folded, key)
         if None not in exact:
-            places = [(s, e) for s, e in places if written[s:e] in exact] or places
+            places = [(s, e) for s, e in places if match_form(text[s:e]) in exact] or places
         spans += places
     for run in dict.fromkeys(marks.runs):
         pattern = phrase_pattern(run)

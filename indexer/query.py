@@ -348,10 +348,11 @@ def _same_case(old: str, new: str) -> str:
     return new[:1].upper() + new[1:] if old[:1].isupper() else new
 
 
-def build_plan(text: str, vocabulary=None, abbreviations=None, correct: bool = True
-               ) -> QueryPlan:
+def build_plan(text: str, vocabulary=None, abbreviations=None, correct: bool = True,
+               deadline: float | None = None) -> QueryPlan:
     """Read ``text`` into a plan. Without a ``vocabulary`` (no index) the query is read as
-    typed; ``correct=False`` keeps misspellings (the "search exactly as typed" link)."""
+    typed; ``correct=False`` keeps misspellings (the "search exactly as typed" link).
+    After ``deadline`` (``time.monotonic``), words not yet corrected are left as typed."""
     compounds = None
     if vocabulary is not None:
         def compounds(folded: tuple[str, ...]) -> bool:
@@ -362,7 +363,7 @@ def build_plan(text: str, vocabulary=None, abbreviations=None, correct: bool = T
     plan = QueryPlan(parsed=parsed, groups=groups)
     for group in parsed.required:
         groups.append([ReadUnit(unit, _read_unit(unit, vocabulary, abbreviations, correct,
-                                                 restoring, plan))
+                                                 restoring, plan, deadline))
                        for unit in group])
     return plan
 
@@ -373,7 +374,7 @@ holds them as one pyvi word in at least this many articles."""
 
 
 def _read_unit(unit: Unit, vocabulary, abbreviations, correct: bool, restoring: bool,
-               plan: QueryPlan) -> tuple[Slot, ...]:
+               plan: QueryPlan, deadline: float | None) -> tuple[Slot, ...]:
     from . import spelling
 
     keys = list(unit.keys)
@@ -382,11 +383,11 @@ def _read_unit(unit: Unit, vocabulary, abbreviations, correct: bool, restoring: 
         # A phrase is matched as typed, except for words the archive does not know at
         # all: with those it could never match.
         if vocabulary is not None and correct:
-            keys = spelling.correct_unknown(vocabulary, keys, marked)
+            keys = spelling.correct_unknown(vocabulary, keys, marked, deadline)
         exact = tuple(k if fold(k) != k else None for k in keys)
         return (Slot(unit.syllables, tuple(keys), exact),)
     if vocabulary is not None and correct:
-        keys = spelling.correct_unknown(vocabulary, keys, marked)
+        keys = spelling.correct_unknown(vocabulary, keys, marked, deadline)
         keys = spelling.correct_tones(vocabulary, keys, [fold(k) != k for k in keys])
     if restoring:
         restored = spelling.restore(vocabulary, [fold(k) for k in keys])

@@ -44,6 +44,8 @@ FACETS = ("category", "year", "author")
 FACET_LIMIT = 30
 """Facet values returned per facet, most frequent first (an archive can have thousands of authors)."""
 TIME_LIMIT_SECONDS = 3.0
+SPELLING_SHARE = 0.2
+"""Of each search's time budget, what correcting misspelt words may take."""
 REFRESH_INTERVAL_SECONDS = 1.0
 
 
@@ -315,9 +317,11 @@ class ArchiveSearcher:
 
     # -- searching -------------------------------------------------------------------------
     def plan(self, searcher, q: str, spell: bool = True) -> QueryPlan:
-        """The query read against the live index's vocabulary and the abbreviations."""
+        """The query read against the live index's vocabulary and the abbreviations;
+        corrections may take a share of the time budget, the search keeps the rest."""
         return build_plan(q, Vocabulary(searcher.reader()), self.abbreviations.current(),
-                          correct=spell)
+                          correct=spell,
+                          deadline=time.monotonic() + self.time_limit * SPELLING_SHARE)
 
     def search(self, params: SearchParams, *, facets: bool = True,
                snippets: bool = True, suggest: bool = True) -> SearchResults:

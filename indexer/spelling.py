@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import time
 import unicodedata
 from collections.abc import Sequence
 
@@ -131,9 +132,15 @@ def one_edit_away(key: str) -> set[str]:
     return found
 
 
-MAX_CORRECTABLE_LETTERS = 12
+_SYLLABLE_SHAPE = re.compile(
+    "(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
+    "[aeiouy]{1,3}(?:ch|ng|nh|[cmnptiouy])?")
+"""The letters of a Vietnamese syllable once folded: an onset, one to three vowels, and
+an ending."""
+MAX_CORRECTABLE_LETTERS = 9
 """Longer strings are no Vietnamese syllable (the longest, "nghiêng", has 7 letters) and
-their one-edit neighbourhoods are large: they are never corrected."""
+their one-edit neighbourhoods are large (each candidate is a look-up in every segment):
+they are never corrected."""
 
 
 def correctable(key: str) -> bool:
@@ -154,7 +161,8 @@ def _context(vocabulary: Vocabulary, before: str | None, key: str, after: str | 
     return agree
 
 
-def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool]) -> list[str]:
+def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool],
+                    deadline: float | None = None) -> list[str]:
     """Each syllable the archive does not know as typed, replaced by the known syllable one
     edit away that is most common and fits its neighbours best; others unchanged.
 
@@ -165,6 +173,8 @@ def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool])
     out = list(keys)
     folded = [fold(k) for k in keys]
     for i, key in enumerate(keys):
+        if deadline is not None and time.monotonic() > deadline:
+            break  # the rest as typed: the search itself must keep its budget
         if not correctable(key):
             continue
         known = vocabulary.exact(key) if marked[i] else vocabulary.folded(key)
@@ -176,6 +186,10 @@ def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool])
             candidates = [folded[i]]  # the letters are right, the marks are not
         else:
             candidates = sorted(one_edit_away(folded[i]))
+            if _SYLLABLE_SHAPE.fullmatch(folded[i]) or marked[i]:
+                # A misspelt Vietnamese syllable is one edit from another one: the few
+                # hundred strings of other shapes need not be looked up.
+                candidates = [c for c in candidates if _SYLLABLE_SHAPE.fullmatch(c)]
         best: tuple[float, str] | None = None
         for candidate in candidates:
             frequency = vocabulary.folded(candidate)
@@ -241,8 +255,13 @@ def restore(vocabulary: Vocabulary, folded_keys: list[str]) -> list[str | None]:
     most of its syllable's occurrences ("mỹ" for "my"); elsewhere (None) any marks will
     do, since a guess between "bằng" and "bang" would mislead the ranking."""
     options = [vocabulary.forms(k) if k.isalpha() else [] for k in folded_keys]
+    # Only neighbours that are one word in some spelling can be one word in a given one:
+    # one folded look-up spares the dozens of written pairs elsewhere.
+    joinable = [i > 0 and bool(options[i - 1]) and bool(options[i])
+                and vocabulary.compound(folded_keys[i - 1:i + 1], folded=True) > 0
+                for i in range(len(folded_keys))]
     best: list[tuple[float, list[str | None]]] = [(0.0, [])]
-    for forms in options:
+    for i, forms in enumerate(options):
         if not forms:
             score, path = max(best, key=lambda item: item[0])
             best = [(score, path + [None])]
@@ -254,14 +273,14 @@ def restore(vocabulary: Vocabulary, folded_keys: list[str]) -> list[str | None]:
             choices = []
             for score, path in best:
                 previous = path[-1] if path else None
-                joined = vocabulary.compound((previous, form)) if previous else 0
+                joined = vocabulary.compound((previous, form)) if joinable[i] else 0
                 choices.append((score + own + PAIR_WEIGHT * math.log1p(joined), path))
             score, path = max(choices, key=lambda item: item[0])
             step.append((score, path + [form]))
         best = step
     path = max(best, key=lambda item: item[0])[1]
-    return [form if form is not None and _clear(vocabulary, path, i, options[i]) else None
-            for i, form in enumerate(path)]
+    return [form if form is not None and _clear(vocabulary, path, i, options[i], joinable)
+            else None for i, form in enumerate(path)]
 
 
 DOMINANT_SHARE = 0.75
@@ -270,13 +289,13 @@ occurrences in the archive."""
 
 
 def _clear(vocabulary: Vocabulary, path: list[str | None], i: int,
-           forms: list[tuple[str, int]]) -> bool:
+           forms: list[tuple[str, int]], joinable: list[bool]) -> bool:
     form = path[i]
     total = sum(n for _, n in forms)
     if dict(forms).get(form, 0) >= DOMINANT_SHARE * total:
         return True
-    neighbours = [(path[i - 1], form)] if i and path[i - 1] else []
-    if i + 1 < len(path) and path[i + 1]:
+    neighbours = [(path[i - 1], form)] if joinable[i] and path[i - 1] else []
+    if i + 1 < len(path) and joinable[i + 1] and path[i + 1]:
         neighbours.append((form, path[i + 1]))
     return any(vocabulary.compound(pair) >= COMPOUND_EVIDENCE for pair in neighbours)
 

@@ -267,3 +267,14 @@ def test_every_match_is_on_exactly_one_page(searcher, per_page):
     for page in range(1, first.pages + 1):
         seen += ids(search(searcher, "bóng đá", per_page=per_page, page=page))
     assert len(seen) == len(set(seen)) == first.total
+
+
+def test_corrections_stop_at_their_share_of_the_time_budget(searcher):
+    """Correcting is a look-up per candidate spelling: on a hurried searcher it stops and
+    the words are searched as typed, instead of the search overrunning its budget."""
+    hurried = ArchiveSearcher(searcher.index_root, time_limit=0.0)
+    try:
+        assert hurried.search(SearchParams(q="Hàn Quốc giảm lãii suất")).corrected is None
+    finally:
+        hurried.close()
+    assert search(searcher, "Hàn Quốc giảm lãii suất").corrected is not None
