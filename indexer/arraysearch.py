@@ -39,6 +39,10 @@ POSTINGS_PER_BLOCK = 128
 CACHE_MIN_POSTINGS = 512
 """Shorter posting lists (four blocks or fewer) decode about as fast as a cache lookup."""
 CACHE_BYTES = 64 * 1024 * 1024
+EVIDENCE_DEPTH = 1000
+"""Matches per segment whose compounds and written forms are looked up (a headline of
+common words matches ten thousand articles; only the best few hundred are shown or
+re-ranked)."""
 """Decoded posting lists kept per process: about 22 million postings, more than all the
 common words of the public evaluation queries on 79,147 articles need."""
 
@@ -230,7 +234,7 @@ class Request:
     abbreviation's long form, the sides of ``OR``): a document covers the slot when it
     holds every term of one alternative, and the slot scores its best alternative there
     (an article writing both "TP.HCM" and "Thành phố Hồ Chí Minh" is not counted twice),
-    as Whoosh's ``DisjunctionMax`` does. Documents covering at
+    as ``intersect.BestOf`` does on Whoosh's path. Documents covering at
     least ``need`` slots match; each slot missed multiplies the score by ``coord``, so a
     headline with one mistyped syllable is still found while articles holding every word
     rank first. ``evidence`` terms (exact spellings, compounds, adjacent pairs) only add
@@ -408,26 +412,28 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
     if request.excluded:
         keep &= ~_holding_any(searcher, reader, request.excluded, docs)
     docs, total, covered = docs[keep], total[keep], covered[keep]
-    held: dict[tuple[str, str], np.ndarray] = {}
-    for term in request.evidence:
-        found = _term_scores(searcher, subsearcher, term, docs)
-        if found is None:
-            return None
-        held[term.fieldname, term.text] = found[0]
-        total += found[1]
+    factor = np.ones(len(docs))
     missed = len(request.slots) - covered
     if request.coord != 1.0 and missed.any():
-        total *= request.coord ** missed
+        factor *= request.coord ** missed
     if request.spelled and request.misspelt != 1.0:
         wrong = np.zeros(len(docs), dtype=np.int32)
         for term in request.spelled:
-            if term is None:
-                continue
-            present = held.get((term.fieldname, term.text))
-            if present is None:
+            if term is not None:
                 present, _ = _lookup(reader, term.fieldname, _term_bytes(searcher, term), docs)
-            wrong += ~present
-        total *= request.misspelt ** wrong
+                wrong += ~present
+        factor *= request.misspelt ** wrong
+    # Evidence only adds to a score, so it is looked up for the best EVIDENCE_DEPTH
+    # matches alone: any other match already ranks below them without it.
+    best = np.arange(len(docs))
+    if len(docs) > EVIDENCE_DEPTH:
+        best = np.sort(np.argpartition(-(total * factor), EVIDENCE_DEPTH - 1)[:EVIDENCE_DEPTH])
+    for term in request.evidence:
+        found = _term_scores(searcher, subsearcher, term, docs[best])
+        if found is None:
+            return None
+        total[best] += found[1]
+    total *= factor
     return docs, total, covered
 
 

@@ -19,11 +19,11 @@ from itertools import islice
 
 from whoosh import sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import AndMaybe, DisjunctionMax, Or, Query, Term
+from whoosh.query import AndMaybe, Or, Query, Term
 
 from . import arraysearch
 from .analysis import fold, pair_term
-from .intersect import ChainAnd, ChainPhrase, DrivenOr, ExactAndNot, PairPhrase
+from .intersect import BestOf, ChainAnd, ChainPhrase, DrivenOr, ExactAndNot, PairPhrase
 from .query import QueryPlan, ReadUnit, Slot
 
 WEIGHTS = {
@@ -43,6 +43,8 @@ lost 0.03-0.05 MRR@10 with any title weight); ``rerank.py`` rewards near-complet
 matches instead. ``tsyl``/``tfold`` only score ``title:`` searches. ``exact_bonus``
 weighs the written form (typed, corrected or restored) on top of the folded match;
 ``near`` rewards two query syllables found side by side."""
+COMPOUND_SIZES = (2, 3)
+"""Runs of query syllables looked up among the article's pyvi words."""
 COORD = 0.7
 """Each word of the query an article lacks multiplies its score by this."""
 SOFT_FROM = 4
@@ -105,7 +107,7 @@ def _evidence(plan: QueryPlan) -> list[Term]:
         exact = [e for slot in read.slots if len(slot.keys) == 1 for e in slot.exact]
         terms += [_weighted("syl", e, "exact_bonus") for e in dict.fromkeys(exact) if e]
         folded = [fold(k) for k in keys]
-        for size in (2, 3):
+        for size in COMPOUND_SIZES:
             for i in range(len(keys) - size + 1):
                 written = exact[i:i + size]
                 if all(written) and any(fold(w) != w for w in written):
@@ -205,7 +207,7 @@ def _unit_parts(read: ReadUnit) -> list[Query]:
                 else _alternative_terms(form)
             alternatives.append(ChainAnd(terms) if len(terms) > 1 else terms[0])
         parts.append(alternatives[0] if len(alternatives) == 1
-                     else DisjunctionMax(alternatives))
+                     else BestOf(alternatives))
     if unit.title_only:
         parts += [_weighted(syl, s.key) for s in unit.syllables if s.marked]
     return parts
@@ -224,7 +226,7 @@ def whoosh_query(plan: QueryPlan, relaxed: bool) -> Query:
             members += _unit_parts(group[0])
             continue
         units = [_all(_unit_parts(read)) for read in group]
-        members.append(units[0] if len(units) == 1 else DisjunctionMax(units))
+        members.append(units[0] if len(units) == 1 else BestOf(units))
     if relaxed and len(members) > 1:
         required: Query = DrivenOr(members, scale=0.9)
     else:

@@ -13,8 +13,7 @@ import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .analysis import SYLLABLE_RE, has_diacritics, nfc
 from .search import ArchiveSearcher, SearchParams

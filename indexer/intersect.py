@@ -33,7 +33,7 @@ from whoosh import matching
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import TimeLimit
 from whoosh.matching import ReadTooFar
-from whoosh.query import And, AndNot, Or, Phrase, Query, SpanNear2, Term
+from whoosh.query import And, AndNot, DisjunctionMax, Or, Phrase, Query, SpanNear2, Term
 from whoosh.query.wrappers import WrappingQuery
 
 from .analysis import folded_match_form, pair_term, phrase_pattern
@@ -376,3 +376,25 @@ class ExactAndNot(AndNot):
     def matcher(self, searcher, context=None):
         return _ExactAndNotMatcher(self.a.matcher(searcher, context),
                                    self.b.matcher(searcher, searcher.boolean_context()))
+
+
+class _BestOfMatcher(matching.DisjunctionMaxMatcher):
+    """Whoosh's ``DisjunctionMaxMatcher`` scores the greater of its two children even
+    when one of them stands on a later document than the current one: a document holding
+    one alternative took the other's score from somewhere else. Only children on the
+    current document count here."""
+
+    def score(self) -> float:
+        current = self.id()
+        return max(child.score() for child in (self.a, self.b)
+                   if child.is_active() and child.id() == current)
+
+
+class BestOf(DisjunctionMax):
+    """Any of the subqueries, scored by the best one that matches the document (a word and
+    its other forms: an article writing both is not counted twice)."""
+
+    def _matcher(self, subs, searcher, context):
+        reader = searcher.reader()
+        return self._tree_matcher(subs, _BestOfMatcher, searcher, context,
+                                  lambda q: q.estimate_size(reader), tiebreak=self.tiebreak)

@@ -35,21 +35,19 @@ def title_likeness(words: list[list[tuple[str, ...]]], title: list[str]) -> floa
     """Recall × precision of the query's words in the title's folded syllables, 0 to 1."""
     if not words or not title:
         return 0.0
+    places: dict[str, list[int]] = {}
+    for i, syllable in enumerate(title):
+        places.setdefault(syllable, []).append(i)
     found = 0
     covered: set[int] = set()
     for forms in words:
         for form in forms:
-            at = _occurrences(form, title)
+            at = [i for i in places.get(form[0], ()) if tuple(title[i:i + len(form)]) == form]
             if at:
                 found += 1
                 covered.update(i for start in at for i in range(start, start + len(form)))
                 break
     return (found / len(words)) * (len(covered) / len(title))
-
-
-def _occurrences(form: tuple[str, ...], title: list[str]) -> list[int]:
-    n = len(form)
-    return [i for i in range(len(title) - n + 1) if tuple(title[i:i + n]) == form]
 
 
 def rerank(hits: list, titles: list[str], plan: QueryPlan) -> list[tuple[object, float]]:

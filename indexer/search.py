@@ -179,9 +179,14 @@ SUGGEST_FROM = 3
 """Diacritics are restored from the text of this many best matches."""
 
 
+SUGGEST_CHARS = 3000
+"""Of each best match's body, how much diacritics are restored from: a query's words
+that an article holds at all stand in its first pages."""
+
+
 def _title_and_body(hit) -> tuple[str, str]:
     stored = hit.fields()
-    return stored.get("title", ""), stored.get("body", "")
+    return stored.get("title", ""), stored.get("body", "")[:SUGGEST_CHARS]
 
 
 _WANTED_PHRASE = re.compile(r'(?<!-)"([^"]*)(?:"|$)')
