@@ -12,7 +12,7 @@ first-stage order, so every page of results is cut from the same ranking.
 
 from __future__ import annotations
 
-from .analysis import SYLLABLE_RE, fold, folded_match_form
+from .analysis import SYLLABLE_RE, fold, match_form
 from .query import QueryPlan
 
 TITLE_MATCH_WEIGHT = 20.0
@@ -21,33 +21,61 @@ RERANK_DEPTH = 100
 """How many first-stage matches the second stage re-scores, whatever page is asked for."""
 
 
-def _forms(plan: QueryPlan) -> list[list[tuple[str, ...]]]:
-    """Each plain word of the plan as its folded forms (the reading, then alternatives)."""
+Form = tuple[tuple[str, str | None], ...]
+"""A way of writing a word: per syllable, its folded form and, where the user wrote it
+(typed with marks, or corrected to), its written form."""
+
+
+def _forms(plan: QueryPlan) -> list[list[Form]]:
+    """Each plain word of the plan as its forms (the reading, then alternatives)."""
     words = []
     for read in plan.units:
         for slot in read.slots:
-            forms = [slot.folded] + [tuple(fold(k) for k in alt) for alt in slot.alternatives]
-            words.append(list(dict.fromkeys(forms)))
+            reading = tuple(
+                (folded, exact if exact and exact != folded
+                 and (slot.corrected or syllable.marked) else None)
+                for folded, exact, syllable in zip(slot.folded, slot.exact, slot.syllables))
+            others = [tuple((fold(k), None) for k in alt) for alt in slot.alternatives]
+            words.append(list(dict.fromkeys([reading] + others)))
     return words
 
 
-def title_likeness(words: list[list[tuple[str, ...]]], title: list[str]) -> float:
-    """Recall × precision of the query's words in the title's folded syllables, 0 to 1."""
-    if not words or not title:
+def title_likeness(words: list[list[Form]], title: str) -> float:
+    """Recall × precision of the query's words in the title's syllables, 0 to 1: folded,
+    except that a word written with marks counts only in that spelling ("đường" is not in
+    "Đại dương xanh")."""
+    written = SYLLABLE_RE.findall(match_form(title))
+    folded = [fold(w) for w in written]
+    if not words or not folded:
         return 0.0
     places: dict[str, list[int]] = {}
-    for i, syllable in enumerate(title):
+    for i, syllable in enumerate(folded):
         places.setdefault(syllable, []).append(i)
-    found = 0
+    found = 0.0
     covered: set[int] = set()
     for forms in words:
         for form in forms:
-            at = [i for i in places.get(form[0], ()) if tuple(title[i:i + len(form)]) == form]
+            at = [i for i in places.get(form[0][0], ()) if _stands_at(form, folded, i)]
             if at:
-                found += 1
+                spelled = any(_spelled_at(form, written, i) for i in at)
+                found += 1.0 if spelled else OTHER_SPELLING_CREDIT
                 covered.update(i for start in at for i in range(start, start + len(form)))
                 break
-    return (found / len(words)) * (len(covered) / len(title))
+    return (found / len(words)) * (len(covered) / len(folded))
+
+
+OTHER_SPELLING_CREDIT = 0.5
+"""A word the title holds only in another spelling counts this much: "Đại dương xanh" is
+less like the query "đường" than a title with "đường", yet a tone mark typed wrong and not
+corrected still leaves the headline most of its likeness."""
+
+
+def _stands_at(form: Form, folded: list[str], i: int) -> bool:
+    return tuple(folded[i:i + len(form)]) == tuple(f for f, _ in form)
+
+
+def _spelled_at(form: Form, written: list[str], i: int) -> bool:
+    return all(w is None or written[i + k] == w for k, (_, w) in enumerate(form))
 
 
 def rerank(hits: list, titles: list[str], plan: QueryPlan) -> list[tuple[object, float]]:
@@ -56,7 +84,7 @@ def rerank(hits: list, titles: list[str], plan: QueryPlan) -> list[tuple[object,
     words = _forms(plan)
     head = []
     for hit, title in zip(hits[:RERANK_DEPTH], titles, strict=False):
-        likeness = title_likeness(words, SYLLABLE_RE.findall(folded_match_form(title)))
+        likeness = title_likeness(words, title)
         head.append(((hit.score or 0.0) + TITLE_MATCH_WEIGHT * likeness ** TITLE_MATCH_POWER,
                      hit))
     head.sort(key=lambda item: -item[0])
