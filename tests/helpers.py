@@ -38,6 +38,21 @@ def http_get(port: int, path: str, timeout: float = 15) -> tuple[int, bytes]:
         conn.close()
 
 
+def wait_until_healthy(proc, port: int, log: Path, seconds: float = 60) -> None:
+    """Wait until a server started as ``proc`` answers /healthz with 200; fail with its
+    log if it exits first or never answers."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert proc.poll() is None, f"server exited:\n{log.read_text(errors='replace')}"
+        assert time.monotonic() < deadline, f"no /healthz:\n{log.read_text(errors='replace')}"
+        try:
+            if http_get(port, "/healthz", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+
+
 def seed_text() -> str:
     return SEED_PATH.read_text(encoding="utf-8")
 

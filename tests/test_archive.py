@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +21,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import PYTHON, REPO, SEED_ID, VNSEARCH, copy_seed, free_port, http_get, write_plain
+from helpers import (
+    PYTHON,
+    REPO,
+    SEED_ID,
+    VNSEARCH,
+    copy_seed,
+    free_port,
+    http_get,
+    wait_until_healthy,
+    write_plain,
+)
 from indexer.analysis import folded_match_form
 from indexer.articles import read_article, scan_archive
 from indexer.build import build
@@ -78,16 +87,7 @@ def served(tmp_path_factory) -> Iterator[int]:
             cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            try:
-                if http_get(port, "/healthz", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
+        wait_until_healthy(proc, port, log)
         yield port
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, VNSEARCH, free_port, http_get
+from helpers import REPO, VNSEARCH, free_port, http_get, wait_until_healthy
 from indexer.build import verify
 from indexer.location import current_dir, open_current
 from indexer.lock import lock_is_free
@@ -366,16 +366,7 @@ def server(index: Path, archive: Path, log: Path):
             cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, f"server exited:\n{log.read_text(errors='replace')}"
-            assert time.monotonic() < deadline, f"no /healthz:\n{log.read_text(errors='replace')}"
-            try:
-                if http_get(port, "/healthz", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
+        wait_until_healthy(proc, port, log)
         yield port
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -27,6 +27,7 @@ from helpers import (
     free_port,
     http_get,
     write_article,
+    wait_until_healthy,
     write_plain,
     write_small_archive,
 )
@@ -79,16 +80,7 @@ def _serving(archive: Path, index: Path, log: Path) -> Iterator[tuple[int, subpr
             cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, f"server exited:\n{log.read_text(errors='replace')}"
-            assert time.monotonic() < deadline, f"no /healthz:\n{log.read_text(errors='replace')}"
-            try:
-                if http_get(port, "/healthz", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
+        wait_until_healthy(proc, port, log)
         yield port, proc
     finally:
         try:
