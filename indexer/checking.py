@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .abbreviations import AbbreviationSource
 from .articles import ArticleError, read_or_reject, scan_archive
 
 
@@ -18,6 +19,8 @@ class CheckReport:
     rejected: list[ArticleError] = field(default_factory=list)
     duplicates: list[list[str]] = field(default_factory=list)  # ids sharing the same text
     undated: list[str] = field(default_factory=list)
+    abbreviations: list[str] = field(default_factory=list)
+    """Lines of the archive's abbreviations.conf that cannot be used, with their reason."""
 
 
 def check_archive(archive: Path, max_bytes: int) -> CheckReport:
@@ -34,4 +37,7 @@ def check_archive(archive: Path, max_bytes: int) -> CheckReport:
         if not article.date:
             report.undated.append(article.id)
     report.duplicates = sorted(ids for ids in by_text.values() if len(ids) > 1)
+    source = AbbreviationSource(archive)
+    source.current()
+    report.abbreviations = source.problems
     return report

@@ -147,7 +147,9 @@ def check(archive: Path, max_file_mb: float) -> None:
     _list("rejected", [str(e) for e in report.rejected], None)
     _list("duplicates", [" = ".join(group) for group in report.duplicates], None)
     _list("no date", report.undated, 10)
-    sys.exit(1 if report.rejected or report.duplicates else 0)
+    if report.abbreviations:
+        _list("abbreviations", report.abbreviations, None)
+    sys.exit(1 if report.rejected or report.duplicates or report.abbreviations else 0)
 
 
 @main.command()
