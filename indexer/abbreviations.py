@@ -61,18 +61,18 @@ def _without_d_stroke(form: Form) -> Form:
     return tuple(fold(s) if _is_abbreviation(s) else s for s in form)
 
 
-def _parse_line(content: str) -> tuple[tuple[Form, ...], str]:
-    """The distinct forms of one line of the file, or the reason it cannot be used."""
-    forms: list[Form] = []
+def _parse_line(content: str) -> tuple[dict[Form, str], str]:
+    """The distinct forms of one line of the file, each with its text as written there
+    (what the page shows), or the reason the line cannot be used."""
+    forms: dict[Form, str] = {}
     for text in content.split("="):
         form = tuple(syllable_keys(text))
         if not form:
-            return (), f"a form without letters or digits in {content!r}"
-        if form not in forms:
-            forms.append(form)
+            return {}, f"a form without letters or digits in {content!r}"
+        forms.setdefault(form, text.strip())
     if len(forms) < 2:
-        return (), f"needs at least two different forms separated by ' = ': {content!r}"
-    return tuple(forms), ""
+        return {}, f"needs at least two different forms separated by ' = ': {content!r}"
+    return forms, ""
 
 
 def _join(groups: Iterable[tuple[Form, ...]]) -> list[tuple[Form, ...]]:
@@ -105,7 +105,9 @@ def _join(groups: Iterable[tuple[Form, ...]]) -> list[tuple[Form, ...]]:
 class Abbreviations:
     """Groups of equivalent forms, and the look-up of a query's syllables among them."""
 
-    def __init__(self, groups: Iterable[tuple[Form, ...]]) -> None:
+    def __init__(self, groups: Iterable[tuple[Form, ...]],
+                 written: dict[Form, str] | None = None) -> None:
+        self._written = dict(written or {})
         self._groups = _join(groups)
         owner = {form: index for index, group in enumerate(self._groups) for form in group}
         # Every way a form can be typed folds to the form's folded syllables, so one dict
@@ -127,6 +129,7 @@ class Abbreviations:
         whole file, so one typo by the librarian never takes the other groups away.
         """
         groups: list[tuple[Form, ...]] = []
+        written: dict[Form, str] = {}
         problems: list[str] = []
         for number, line in enumerate(text.splitlines(), 1):
             content = line.split("#", 1)[0].strip()
@@ -136,12 +139,18 @@ class Abbreviations:
             if problem:
                 problems.append(f"{source}:{number}: {problem}")
             else:
-                groups.append(forms)
-        return cls(groups), problems
+                groups.append(tuple(forms))
+                for form, shown in forms.items():
+                    written.setdefault(form, shown)
+        return cls(groups, written), problems
 
     def merged(self, other: Abbreviations) -> Abbreviations:
         """This table with ``other``'s groups added; a form in both joins the two groups."""
-        return Abbreviations(self._groups + other._groups)
+        return Abbreviations(self._groups + other._groups, {**other._written, **self._written})
+
+    def written(self, form: Form) -> str:
+        """A form as the file writes it ("TP.HCM", "Thành phố Hồ Chí Minh"), for the page."""
+        return self._written.get(form, " ".join(form))
 
     def __len__(self) -> int:
         return len(self._groups)

@@ -305,7 +305,7 @@ class QueryPlan:
     groups: list[list[ReadUnit]]
     """Parallel to ``parsed.required``: all groups wanted, any unit of a group."""
     expansions: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-    """Abbreviations met: (as typed, the other forms searched too)."""
+    """Abbreviations met: (as typed, the other forms searched too, as the list writes them)."""
 
     @property
     def text(self) -> str:
@@ -414,7 +414,7 @@ def _read_unit(unit: Unit, vocabulary, abbreviations, correct: bool, restoring: 
         slots.append(Slot(tuple(typed_span), tuple(s.key for s in typed_span),
                           tuple(exact[span.start:span.end]), tuple(span.alternatives)))
         plan.expansions.append((plan.parsed.text[typed_span[0].start:typed_span[-1].end],
-                                tuple(span.alternatives)))
+                                tuple(abbreviations.written(f) for f in span.alternatives)))
         i = span.end
     return tuple(slots)
 

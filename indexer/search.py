@@ -346,8 +346,7 @@ class ArchiveSearcher:
                     params = replace(params, sort="newest")
                     results.params = params
 
-                results.expansions = [(typed, [" ".join(form) for form in forms])
-                                      for typed, forms in plan.expansions]
+                results.expansions = [(typed, list(forms)) for typed, forms in plan.expansions]
                 texts = self._run(searcher, plan, params, facets, snippets, results, deadline,
                                   browsing)
                 if not results.total and not results.timed_out and any(

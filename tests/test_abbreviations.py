@@ -226,3 +226,11 @@ def test_unreadable_librarian_file_is_reported_and_shipped_list_kept(tmp_path):
     source = AbbreviationSource(tmp_path)
     assert source.current() is default_abbreviations()
     assert len(source.problems) == 1 and source.problems[0].startswith(str(conf))
+
+
+def test_forms_are_shown_as_the_file_writes_them():
+    table, _ = Abbreviations.parse("TP.HCM = Thành phố Hồ Chí Minh\n", "test.conf")
+    (expansion,) = table.expansions(["tp", "hcm"])
+    assert [table.written(f) for f in expansion.alternatives] == ["Thành phố Hồ Chí Minh"]
+    merged = default_abbreviations().merged(table)
+    assert merged.written(("tp", "hcm")) == "TP.HCM"

@@ -179,7 +179,7 @@ def test_the_librarians_abbreviations_apply_without_a_restart(searcher, tmp_path
         searcher.abbreviations._checked = float("-inf")  # look at the file at the next search
         results = search(searcher, "CĐH")
         assert ids(results) == [HUE]
-        assert results.expansions == [("CĐH", ["cố đô huế"])]
+        assert results.expansions == [("CĐH", ["cố đô Huế"])]
     finally:
         (archive / "abbreviations.conf").unlink()
 
