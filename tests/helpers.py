@@ -9,8 +9,12 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,6 +55,32 @@ def wait_until_healthy(proc, port: int, log: Path, seconds: float = 60) -> None:
         except OSError:
             pass
         time.sleep(0.2)
+
+
+@contextmanager
+def serving(index: Path, archive: Path, log: Path, *options: str, workers: int = 1
+            ) -> Iterator[tuple[int, subprocess.Popen]]:
+    """A real ``vnsearch serve`` on a free port, its output in ``log``: (port, process)
+    once /healthz answers; stopped with its whole process group afterwards."""
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(VNSEARCH), "serve", *options, "--index", str(index), "--archive", str(archive),
+             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        wait_until_healthy(proc, port, log)
+        yield port, proc
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def seed_text() -> str:

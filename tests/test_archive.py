@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import signal
 import subprocess
 import urllib.parse
 from collections import Counter
@@ -20,18 +18,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from helpers import (
     PYTHON,
     REPO,
     SEED_ID,
     VNSEARCH,
     copy_seed,
-    free_port,
     http_get,
-    wait_until_healthy,
+    serving,
     write_plain,
 )
+
 from indexer.analysis import folded_match_form
 from indexer.articles import read_article, scan_archive
 from indexer.build import build
@@ -78,20 +75,8 @@ def served(tmp_path_factory) -> Iterator[int]:
     root = tmp_path_factory.mktemp("shipped")
     report = build(ARCHIVE, root / "index")
     assert report.rejected == []
-    port = free_port()
-    log = root / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(VNSEARCH), "serve", "--archive", str(ARCHIVE), "--index", str(root / "index"),
-             "--port", str(port), "--workers", "1"],
-            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        wait_until_healthy(proc, port, log)
+    with serving(root / "index", ARCHIVE, root / "serve.log") as (port, _):
         yield port
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
 
 
 def _search(port: int, query: str) -> dict:

@@ -24,12 +24,13 @@ import threading
 import time
 import unicodedata
 import urllib.parse
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from helpers import REPO, VNSEARCH, http_get, serving
 
-from helpers import REPO, VNSEARCH, free_port, http_get, wait_until_healthy
 from indexer.build import verify
 from indexer.location import current_dir, open_current
 from indexer.lock import lock_is_free
@@ -357,24 +358,9 @@ MARKER = "khinh khí cầu"  # only in the articles the test adds and deletes
 
 
 @contextmanager
-def server(index: Path, archive: Path, log: Path):
-    port = free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(VNSEARCH), "serve", "--index", str(index), "--archive", str(archive),
-             "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        wait_until_healthy(proc, port, log)
+def server(index: Path, archive: Path, log: Path) -> Iterator[int]:
+    with serving(index, archive, log, workers=2) as (port, _):
         yield port
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

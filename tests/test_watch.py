@@ -20,17 +20,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from helpers import (
-    REPO,
     VNSEARCH,
-    free_port,
     http_get,
+    serving,
     write_article,
-    wait_until_healthy,
     write_plain,
     write_small_archive,
 )
+
 from indexer.build import build
 from indexer.location import open_current
 from indexer.lock import reindex_lock
@@ -72,25 +70,8 @@ def _cmdline(pid: int) -> str:
 def _serving(archive: Path, index: Path, log: Path) -> Iterator[tuple[int, subprocess.Popen]]:
     if not VNSEARCH.exists():
         pytest.skip(f"{VNSEARCH} is not installed")
-    port = free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(VNSEARCH), "serve", "--watch", "--index", str(index), "--archive", str(archive),
-             "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        wait_until_healthy(proc, port, log)
-        yield port, proc
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    with serving(index, archive, log, "--watch") as running:
+        yield running
 
 
 def test_serve_watch_shows_drops_edits_renames_and_deletions_within_10_s(tmp_path):
