@@ -11,10 +11,46 @@ suggestion only ever adds marks.
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 
-from .analysis import SYLLABLE_RE, fold, match_form, nfc
-from .query import FIELD_ALIASES
+from .analysis import SYLLABLE_RE, fold, folded_match_form, has_diacritics, match_form, nfc
+from .query import FIELD_ALIASES, QueryPlan
+
+
+def suggestion(plan: QueryPlan, thin: bool, texts: list[str], deadline: float) -> str | None:
+    """The query with its missing diacritics restored from ``texts`` (the best matches' own
+    text), or None. A query typed with marks is left as it is unless it found little
+    (``thin``); a search out of time suggests nothing rather than answer late."""
+    if (plan.parsed.accented and not thin) or time.monotonic() > deadline:
+        return None
+    return restored(plan.text, texts)
+
+
+def corrected_text(plan: QueryPlan, texts: list[str], deadline: float) -> str:
+    """The corrected query as the page names it, its unmarked words written as the best
+    matches write them when there is time for that."""
+    text = plan.corrected_text()
+    if time.monotonic() > deadline:
+        return text
+    return restored(text, texts) or text
+
+
+def restored(text: str, texts: list[str]) -> str | None:
+    """``text`` with the diacritics it lacks restored from ``texts``, or None if unchanged.
+
+    Syllables typed with marks are kept; field names ("title:") and excluded words are
+    never touched.
+    """
+    words = suggestable_syllables(text)
+    if not words:
+        return None
+    keys = [folded_match_form(w) for _, w in words]
+    forms = restore_from_texts(keys, texts)
+    final = [match_form(word) if has_diacritics(word) else (form or key)
+             for (_, word), key, form in zip(words, keys, forms)]
+    result = restore_text(text, [span for span, _ in words], final)
+    return result if result.lower() != text.lower() else None
 
 
 def restore_from_texts(folded_keys: list[str], texts: list[str]) -> list[str | None]:

@@ -25,7 +25,8 @@ from indexer.build import build
 from indexer.engine import array_request
 from indexer.intersect import BestOf
 from indexer.query import build_plan
-from indexer.search import FACETS, ArchiveSearcher, SearchParams, _filter
+from indexer.present import FACETS
+from indexer.search import ArchiveSearcher, SearchParams, _filter
 
 SYLLABLES = ["đường", "dương", "hòa", "bình", "hà", "nội", "kinh", "tế", "thị", "trường",
              "người", "dân", "nhà", "nước", "đại", "học", "bóng", "đá", "công", "nghệ"]
@@ -94,7 +95,7 @@ def _queries() -> list[str]:
 
 
 def test_the_fixture_has_segments_deletions_and_long_posting_lists(searcher):
-    whoosh_searcher = searcher._fresh()
+    whoosh_searcher = searcher.live._fresh()
     assert len(whoosh_searcher.leaf_searchers()) >= 2
     assert any(sub.reader().deleted_docs_set for sub, _ in whoosh_searcher.leaf_searchers())
     assert whoosh_searcher.reader().doc_frequency("fold", "duong") > 128
@@ -129,7 +130,7 @@ def test_matches_scores_order_and_facets_equal_whooshs(searcher, lookups, with_f
 def _compare_with_whoosh(searcher, queries: list[str], category: str | None = None) -> int:
     """Asserts arrays and Whoosh agree on every query's all-of reading; returns how many
     matched something."""
-    whoosh_searcher = searcher._fresh()
+    whoosh_searcher = searcher.live._fresh()
     compared = 0
     for q in queries:
         plan = searcher.plan(whoosh_searcher, q)
@@ -169,7 +170,7 @@ def test_articles_missing_one_word_match_scored_down_per_word_missed(searcher, l
     """need < slots: every article covering enough words, each scored as the sum of its
     words' BM25F, times ``coord`` per word it lacks (checked one word at a time against
     Whoosh's own scores)."""
-    whoosh_searcher = searcher._fresh()
+    whoosh_searcher = searcher.live._fresh()
     words = ["duong", "hoa", "kinh", "bong", "xyzqv"]
     slots = [[[Term("fold", w)]] for w in words]
     request = arraysearch.Request(slots=slots, evidence=[], need=3, coord=0.5)
@@ -187,7 +188,7 @@ def test_articles_missing_one_word_match_scored_down_per_word_missed(searcher, l
 
 
 def test_a_word_in_another_spelling_is_scored_down_not_dropped(searcher):
-    whoosh_searcher = searcher._fresh()
+    whoosh_searcher = searcher.live._fresh()
     plain = arraysearch.Request(slots=[[[Term("fold", "duong")]]], evidence=[], need=1)
     spelled = replace(plain, spelled=[Term("syl", "đường")], misspelt=0.5)
     before = {h.docnum: h.score for h in arraysearch.search(whoosh_searcher, plain, None,
@@ -203,7 +204,7 @@ def test_a_word_in_another_spelling_is_scored_down_not_dropped(searcher):
 def test_long_lists_are_kept_for_the_next_query(searcher, monkeypatch):
     monkeypatch.setattr(arraysearch, "_CACHE", arraysearch._PostingCache(arraysearch.CACHE_BYTES))
     monkeypatch.setattr(arraysearch, "CACHE_MIN_POSTINGS", 100)
-    whoosh_searcher = searcher._fresh()
+    whoosh_searcher = searcher.live._fresh()
     request = array_request(build_plan("duong hoa"), relaxed=False)
     first = arraysearch.search(whoosh_searcher, request, None, 10, ())
     assert arraysearch._CACHE.used > 0
