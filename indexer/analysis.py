@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from whoosh.analysis import Filter, Token, Tokenizer
 
 SYLLABLE_RE = re.compile(r"[^\W_]+")
@@ -66,6 +68,12 @@ def _fold_table() -> dict[int, int]:
 
 
 _FOLD = _fold_table()
+_FOLD_ARRAY = np.arange(0x10000, dtype=np.uint32)
+_FOLD_ARRAY[list(_FOLD)] = list(_FOLD.values())
+_FOLD_BY_ARRAY_FROM = 64
+"""Texts this long or longer are folded through ``_FOLD_ARRAY``: ``str.translate`` with a
+dict costs about 190 ns a character, a lookup over the UTF-32 code points about 25 (a
+results page folds ten article bodies to mark them)."""
 
 
 def lower_same_length(text: str) -> str:
@@ -88,7 +96,12 @@ def match_form(text: str) -> str:
 
 def fold(text: str) -> str:
     """Remove every tone and vowel mark and map đ→d; same length as ``text``."""
-    return text.translate(_FOLD)
+    if len(text) < _FOLD_BY_ARRAY_FROM:
+        return text.translate(_FOLD)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if points.max() > 0xFFFF:
+        return text.translate(_FOLD)
+    return _FOLD_ARRAY[points].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def folded_match_form(text: str) -> str:

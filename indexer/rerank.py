@@ -44,8 +44,11 @@ def title_likeness(words: list[list[Form]], title: str) -> float:
     """Recall × precision of the query's words in the title's syllables, 0 to 1: folded,
     except that a word written with marks counts only in that spelling ("đường" is not in
     "Đại dương xanh")."""
-    written = SYLLABLE_RE.findall(match_form(title))
-    folded = [fold(w) for w in written]
+    text = match_form(title)
+    folded_text = fold(text)
+    spans = [m.span() for m in SYLLABLE_RE.finditer(text)]
+    written = [text[s:e] for s, e in spans]
+    folded = [folded_text[s:e] for s, e in spans]
     if not words or not folded:
         return 0.0
     places: dict[str, list[int]] = {}
