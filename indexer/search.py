@@ -24,7 +24,7 @@ from markupsafe import Markup
 from whoosh import sorting
 from whoosh.query import And, Every, Query, Term, TermRange
 
-from . import engine, intersect, termcache  # noqa: F401  (termcache: remembers lookups)
+from . import engine, intersect  # importing intersect applies whoosh_internals' patches
 from .abbreviations import AbbreviationSource
 from .analysis import SECTION_BREAK, folded_match_form, has_diacritics, match_form
 from .bm25 import ListedLengthBM25F
