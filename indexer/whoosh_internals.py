@@ -5,7 +5,8 @@ vnsearch reaches inside Whoosh where its public API is too slow or lacks a hook,
 promised to stay the same from one whoosh3 release to the next: on another version these
 uses may fail, or quietly read and write something else. So they are all here, written
 for ``WRITTEN_FOR``, and the module refuses to load on any other version
-(``check_version``).
+(``check_version``); the command line, the web app and ``build`` call the check first and
+stop with one line naming both versions.
 
 What is used, and why:
 

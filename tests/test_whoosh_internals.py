@@ -1,23 +1,36 @@
 """indexer.whoosh_internals: the one module that reaches inside Whoosh, and its version check.
 
-The check is given another version as an argument; Whoosh's code itself is always the
-installed one. A scan of ``indexer/`` and ``webapp/`` makes sure no other module uses
-Whoosh's internals.
+On a Whoosh other than the release the module was written for, every entry point stops
+before reading or writing an index: the command line with one line and exit 2, ``build``
+and the web app with ``WhooshVersionError``. The check is given another version as an
+argument, or (in a new process) finds another whoosh3 distribution first on Python's path;
+Whoosh's code itself is always the installed one. A scan of ``indexer/`` and ``webapp/``
+then makes sure no other module uses Whoosh's internals.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
+import os
+import subprocess
+import sys
 import textwrap
 import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from packaging.requirements import Requirement
 
+from helpers import VNSEARCH, write_article
+from indexer import whoosh_internals
+from indexer.build import build
+from indexer.cli import main
 from indexer.whoosh_internals import WRITTEN_FOR, WhooshVersionError, check_version
+from webapp import create_app
 
 REPO = Path(__file__).resolve().parents[1]
 INTERNALS = REPO / "indexer" / "whoosh_internals.py"
@@ -44,6 +57,65 @@ def test_pyproject_pins_the_version_it_was_written_for():
     whoosh = [Requirement(r) for r in project["dependencies"]
               if Requirement(r).name == "whoosh3"]
     assert [str(r.specifier) for r in whoosh] == [f"=={WRITTEN_FOR}"]
+
+
+@pytest.fixture
+def other_whoosh(monkeypatch):
+    """Entry points check as if whoosh3 OTHER_VERSION were installed."""
+    monkeypatch.setattr(whoosh_internals, "check_version",
+                        functools.partial(check_version, OTHER_VERSION))
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    root = tmp_path / "archive"
+    write_article(root, "bao.txt", "Bão số 3 đổ bộ", "Bão số 3 gây mưa lớn ở miền Trung.")
+    return root
+
+
+def test_the_command_line_stops_with_one_line_and_exit_2(other_whoosh, archive, tmp_path):
+    for command in (["index", "--archive", archive], ["search", "bão"]):
+        result = CliRunner().invoke(main, [*map(str, command), "--index",
+                                           str(tmp_path / "index")])
+        assert result.exit_code == 2, result.output
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1
+        assert result.stderr.startswith(f"Error: whoosh3 {OTHER_VERSION} is installed")
+        assert not (tmp_path / "index").exists()
+
+
+def test_a_new_process_with_another_whoosh3_stops_at_start_up(tmp_path):
+    """The check reads the installed distribution's version, so a whoosh3 OTHER_VERSION
+    found first on Python's path is what it sees after that release was installed: the
+    module refuses to be imported, and the command says so in one line."""
+    if not VNSEARCH.exists():
+        pytest.skip(f"{VNSEARCH} is not installed")
+    site = tmp_path / "site"
+    dist_info = site / f"whoosh3-{OTHER_VERSION}.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: whoosh3\nVersion: {OTHER_VERSION}\n")
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
+    done = subprocess.run([str(VNSEARCH), "search", "bão", "--index", str(tmp_path / "index")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"Error: whoosh3 {OTHER_VERSION} is installed")
+    assert done.stderr.count("\n") == 1 and done.stdout == ""
+    imported = subprocess.run([sys.executable, "-c", "import indexer.search"],
+                              capture_output=True, text=True, env=env, timeout=120)
+    assert f"WhooshVersionError: whoosh3 {OTHER_VERSION} is installed" in imported.stderr
+
+
+def test_build_refuses_before_touching_the_index(other_whoosh, archive, tmp_path):
+    with pytest.raises(WhooshVersionError):
+        build(archive, tmp_path / "index", jobs=1)
+    assert not (tmp_path / "index").exists()
+
+
+def test_the_web_app_is_not_built(other_whoosh, tmp_path):
+    with pytest.raises(WhooshVersionError):
+        create_app({"INDEX_ROOT": tmp_path / "index", "ARCHIVE_ROOT": tmp_path / "archive"})
 
 
 # ------------------------------------------------------------------ nobody else reaches in
