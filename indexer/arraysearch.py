@@ -32,6 +32,7 @@ import numpy as np
 from whoosh import scoring
 from whoosh.query import Query, Term
 
+from . import whoosh_internals
 from .bm25 import field_lengths
 
 POSTINGS_PER_BLOCK = 128
@@ -150,13 +151,12 @@ def _decode(leaf) -> tuple[np.ndarray, np.ndarray]:
     ids: list[int] = []
     weights: list[float] = []
     while True:
-        leaf._read_ids()
-        leaf._read_weights()
-        ids.extend(leaf._ids)
-        weights.extend(leaf._weights)
-        if leaf._lastblock:
+        block_ids, block_weights, last = whoosh_internals.leaf_block(leaf)
+        ids.extend(block_ids)
+        weights.extend(block_weights)
+        if last:
             break
-        leaf._goto(leaf._nextoffset)
+        whoosh_internals.next_block(leaf)
     return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
 
 

@@ -8,13 +8,14 @@ column. Here a field's postings are appended to three arrays as documents arrive
 number, document, weight), put in term order once with numpy when the segment is written,
 and written out block by block in Whoosh 3's posting format. The files are Whoosh's own:
 tests compare them byte for byte with what Whoosh's writer makes of the same documents.
+What the writers take from inside Whoosh (its private writer steps, the field writer's
+files, the format's constants) comes from ``whoosh_internals``.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import queue
 import struct
 import sys
 import threading
@@ -24,11 +25,11 @@ from array import array
 from pickle import dumps
 
 import numpy as np
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
-from whoosh.writing import SegmentWriter
+
+from . import whoosh_internals
+from .whoosh_internals import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, PostingWriterParts
 
 SEGMENT_POSTINGS = 50_000_000
 """Postings a writer holds (about 12 bytes each, plus its term dictionaries) before it writes
@@ -80,11 +81,11 @@ class _FieldPostings:
             self.values.append(vbytes)
 
 
-class ArraySegmentWriter(SegmentWriter):
+class ArraySegmentWriter(whoosh_internals.PoolFreeSegmentWriter):
     """A ``SegmentWriter`` whose postings bypass the posting pool (see the module docstring).
 
-    ``add_document`` is Whoosh's own, less the pool, the spelling words and term vectors,
-    which no field of ours uses (a schema that has them is refused).
+    Spelling words and term vectors are not written: no field of ours uses them, and a
+    schema that has them is refused.
     """
 
     def __init__(self, ix, segment_postings: int = SEGMENT_POSTINGS, **kwargs):
@@ -96,29 +97,6 @@ class ArraySegmentWriter(SegmentWriter):
         self._postings: dict[str, _FieldPostings] = {}
         self._segment_postings = segment_postings
         self._held = 0
-        self.written_segments: list = []
-
-    def _start_new_segment(self) -> None:
-        """Write what is held as a finished segment and go on in a new, empty one."""
-        self.written_segments.append(self._finalize_segment())
-        codec = self.codec
-        self.newsegment = codec.new_segment(self.storage, self.indexname)
-        self.perdocwriter = codec.per_document_writer(self.storage, self.newsegment)
-        self.fieldwriter = codec.field_writer(self.storage, self.newsegment)
-        self.docnum = self.docbase
-        self._added = False
-        self._held = 0
-
-    def _merge_segments(self, mergetype, optimize, merge):
-        """The segments kept by Whoosh's merge policy, and those this writer finished."""
-        return super()._merge_segments(mergetype, optimize, merge) + self.written_segments
-
-    def finished_segments(self) -> list:
-        """Every segment this writer wrote, for a parent writer to commit."""
-        if self._added:
-            return self.written_segments + [self._finalize_segment()]
-        self._close_segment()
-        return self.written_segments
 
     def _field_postings(self, fieldname: str) -> _FieldPostings:
         postings = self._postings.get(fieldname)
@@ -127,61 +105,29 @@ class ArraySegmentWriter(SegmentWriter):
             postings = self._postings[fieldname] = _FieldPostings(keeps_values)
         return postings
 
-    def add_document(self, **fields):
-        self._check_state()
-        perdocwriter = self.perdocwriter
-        schema = self.schema
-        docnum = self.docnum
-        docboost = self._doc_boost(fields)
-        fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, fieldnames)
-        perdocwriter.start_doc(docnum)
-        try:
-            for fieldname in fieldnames:
-                value = fields.get(fieldname)
-                if value is None:
-                    continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    boost = self._field_boost(fields, fieldname, docboost)
-                    postings = self._field_postings(fieldname)
-                    held = len(postings.docs)
-                    length = postings.add_document(field.index(value), docnum, boost)
-                    self._held += len(postings.docs) - held
-                    if not field.scorable:
-                        length = 0
-                stored = fields.get(f"_stored_{fieldname}", value)
-                perdocwriter.add_field(fieldname, field, stored if field.stored else None,
-                                       length)
-                column = field.column_type
-                if column and stored is not None:
-                    perdocwriter.add_column_value(fieldname, column,
-                                                  field.to_column_value(stored))
-        except ValueError:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
-        self._added = True
-        self.docnum += 1
-        if self._held >= self._segment_postings:
-            self._start_new_segment()
+    def hold_document(self, fieldname: str, items, docnum: int, boost: float) -> int:
+        postings = self._field_postings(fieldname)
+        held = len(postings.docs)
+        length = postings.add_document(items, docnum, boost)
+        self._held += len(postings.docs) - held
+        return length
 
-    def add_postings_to_pool(self, reader, startdoc, docmap):
-        """Postings of segments merged into this one (Whoosh's merge policy) join the arrays."""
-        for fieldname, tbytes, docnum, weight, vbytes in self._process_posts(
-                reader.iter_postings(), startdoc, docmap):
-            self._field_postings(fieldname).add_posting(tbytes, docnum, weight, vbytes)
+    def hold_posting(self, fieldname: str, tbytes: bytes, docnum: int, weight: float,
+                     vbytes: bytes) -> None:
+        self._field_postings(fieldname).add_posting(tbytes, docnum, weight, vbytes)
 
-    def _flush_segment(self):
-        self.perdocwriter.close()
-        lengths = self.per_document_reader() if self.codec.length_stats else None
+    def write_held_postings(self, lengths) -> None:
         for fieldname in sorted(self._postings):
             _write_field(self.fieldwriter, fieldname, self.schema[fieldname],
                          self._postings.pop(fieldname), lengths, self.docnum)
-        self.fieldwriter.close()
-        if lengths:
-            lengths.close()
+
+    def add_document(self, **fields):
+        """Whoosh's ``add_document`` into the arrays; a writer holding ``segment_postings``
+        writes them out as a segment and goes on in a new one."""
+        super().add_document(**fields)
+        if self._held >= self._segment_postings:
+            self.start_next_segment()
+            self._held = 0
 
 
 def _refuse_unsupported(schema) -> None:
@@ -218,13 +164,13 @@ def _write_field(fieldwriter, fieldname, fieldobj, postings: _FieldPostings, len
     del order, postings
 
     fieldwriter.start_field(fieldname, fieldobj)
-    postwriter = fieldwriter._postwriter
-    if postwriter._inlinelimit > 1:
+    parts = whoosh_internals.posting_writer_parts(fieldwriter)
+    if parts.inline_limit > 1:
         raise ValueError("codecs that inline short posting lists are not supported")
-    blocks = _Blocks(term_sizes, postwriter._blocklimit, docs, weights,
+    blocks = _Blocks(term_sizes, parts.block_limit, docs, weights,
                      _document_lengths(lengths, fieldname, doc_count))
-    _Whoosh3Terms(fieldwriter, fieldobj.format.fixed_value_size(),
-                  postwriter._compression).write(terms, blocks, docs, weights, values)
+    _Whoosh3Terms(parts, fieldobj.format.fixed_value_size()).write(terms, blocks, docs,
+                                                                   weights, values)
     fieldwriter.finish_field()
 
 
@@ -234,12 +180,12 @@ class _Whoosh3Terms:
     calls of Whoosh's writer cost more than the rest of writing a segment together
     (cProfile: 59 of 200 s for 5,000 articles, most terms having one posting)."""
 
-    def __init__(self, fieldwriter, fixed_value_size: int | None, compression: int):
-        self.postfile = fieldwriter._postfile
-        self.tindex = fieldwriter._tindex
-        self.key_prefix = pack_ushort(fieldwriter._fieldid)
+    def __init__(self, parts: PostingWriterParts, fixed_value_size: int | None):
+        self.postfile = parts.postfile
+        self.tindex = parts.term_index
+        self.key_prefix = pack_ushort(parts.field_id)
         self.fixed_value_size = fixed_value_size
-        self.compression = compression
+        self.compression = parts.compression
 
     def write(self, terms: list[bytes], blocks: "_Blocks", docs: np.ndarray,
               weights: np.ndarray, values: list[bytes] | None) -> None:
@@ -361,70 +307,35 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-class _ArraySubWriterTask(SubWriterTask):
+class _ArraySubWriterTask(whoosh_internals.SegmentsSubWriterTask):
     """Whoosh's sub-writer process with an ``ArraySegmentWriter``; it always writes its own
     segments (Whoosh's ``multisegment``), which the parent adds to the index as they are."""
+
+    writer_class = ArraySegmentWriter
 
     def run(self):
         _exit_with_parent()
         try:
-            self._write()
+            self.write_segments()
         except OSError as err:
             if err.errno not in _NO_SPACE_ERRNOS:
                 raise
             sys.exit(NO_SPACE_EXIT)
 
-    def _write(self):
-        ix = self.storage.open_index(self.indexname)
-        writer = self.writer = ArraySegmentWriter(ix, _lk=False, **self.kwargs)
-        while self.running:
-            job = self.jobqueue.get()
-            if job is None:
-                break
-            self._process_file(*job)
-        if not self.running:
-            writer.cancel()
-            return
-        self.resultqueue.put((None, set(), writer.finished_segments()), timeout=5)
 
-
-class ParallelArrayWriter(MpWriter, ArraySegmentWriter):
+class ParallelArrayWriter(whoosh_internals.ParallelSegmentsWriter, ArraySegmentWriter):
     """Whoosh's multiprocessing writer with array sub-writers, each writing its own segments.
     The parent itself only merges small existing segments (Whoosh's merge policy), through
     the same arrays."""
 
+    task_class = _ArraySubWriterTask
+
     def __init__(self, ix, procs: int, segment_postings: int = SEGMENT_POSTINGS, **kwargs):
-        MpWriter.__init__(self, ix, procs=procs, multisegment=True,
-                          subargs=dict(kwargs, segment_postings=segment_postings), **kwargs)
+        whoosh_internals.ParallelSegmentsWriter.__init__(
+            self, ix, procs, subargs=dict(kwargs, segment_postings=segment_postings), **kwargs)
         self._hold_postings(segment_postings)
 
-    def _new_task(self):
-        task = _ArraySubWriterTask(self.storage, self.indexname, self.jobqueue,
-                                   self.resultqueue, self.subargs, True)
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _commit(self, mergetype, optimize, merge):
-        """``MpWriter._commit`` for separate segments, taking a list of segments from each
-        sub-writer instead of one."""
-        if self.docbuffer:
-            self._enqueue()
-        for _ in self.tasks:
-            self.jobqueue.put(None)
-        segments = self._merge_segments(mergetype, optimize, merge)
-        for task in self.tasks:
-            task.join()
+    def check_sub_writers(self) -> None:
+        """A sub-writer that ran out of disk space exits quietly; the commit fails here."""
         if any(task.exitcode == NO_SPACE_EXIT for task in self.tasks):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.storage.folder)
-        for _ in self.tasks:
-            try:
-                segments += self.resultqueue.get(timeout=1)[2]
-            except queue.Empty:
-                pass
-        if self._added:
-            segments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(segments)
-        self._finish()

@@ -9,8 +9,9 @@ document, so the whole column of each field searched is decoded once per reader 
 from __future__ import annotations
 
 from whoosh import scoring
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
+
+from . import whoosh_internals
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 
@@ -25,14 +26,9 @@ def field_lengths(reader, fieldname: str) -> list[int] | None:
 
 
 def _decode_column(reader, fieldname: str) -> list[int] | None:
-    perdoc = getattr(reader, "_perdoc", None)
-    cached_reader = getattr(perdoc, "_cached_reader", None)
-    if cached_reader is None:
+    raw = whoosh_internals.length_column_bytes(reader, fieldname)
+    if raw is None:
         return None
-    column = cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    if column is None:
-        return None
-    raw = column._dbfile.get(column._basepos, column._count)
     lengths = [_BYTE_TO_LENGTH[b] for b in raw]
     return lengths + [0] * (reader.doc_count_all() - len(lengths))
 

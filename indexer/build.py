@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import whoosh_internals
 from .analysis import SECTION_BREAK
 from .arraywriter import ArraySegmentWriter, ParallelArrayWriter
 from .articles import (
@@ -197,11 +198,13 @@ def build(
 ) -> BuildReport:
     """Bring the index in line with the archive.
 
-    Raises ``IndexBusy`` if another run holds the index, ``TooManyDeletions`` (changing
-    nothing) if the run would delete more than half of the indexed articles and
-    ``allow_deletions`` is not given, and ``OSError`` for a full disk, after removing
-    whatever it had written.
+    Raises ``WhooshVersionError`` (before reading or writing anything) if the installed
+    Whoosh is not the release vnsearch writes the index format of, ``IndexBusy`` if another
+    run holds the index, ``TooManyDeletions`` (changing nothing) if the run would delete
+    more than half of the indexed articles and ``allow_deletions`` is not given, and
+    ``OSError`` for a full disk, after removing whatever it had written.
     """
+    whoosh_internals.check_version()
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     with reindex_lock(index_root):

@@ -1,8 +1,9 @@
 """The ``vnsearch`` command: index, check, search, import, evaluate and serve an archive.
 
 Exit status: 0 when everything was fine, 1 when some files were rejected (the rest was
-indexed) or a check found problems, 2 for usage or fatal errors. Heavy modules (pyvi,
-Whoosh, Flask) are imported inside the commands that need them, to keep start-up fast.
+indexed) or a check found problems, 2 for usage or fatal errors, such as a Whoosh other
+than the one vnsearch was written for. Heavy modules (pyvi, Flask) are imported inside
+the commands that need them, to keep start-up fast.
 """
 
 from __future__ import annotations
@@ -43,6 +44,19 @@ def _num(n: int) -> str:
 @click.version_option(package_name="vnsearch")
 def main() -> None:
     """Search archives of Vietnamese news articles."""
+    _check_whoosh()
+
+
+def _check_whoosh() -> None:
+    """Stop before any command reads or writes an index if the installed Whoosh is not the
+    release vnsearch uses the internals of: one line and exit 2, not a traceback or an
+    index written in another format."""
+    try:
+        from . import whoosh_internals
+
+        whoosh_internals.check_version()
+    except ImportError as err:  # WhooshVersionError, also when importing the module raises it
+        _fail(str(err))
 
 
 @main.command()

@@ -12,59 +12,28 @@ posting-list size lets the rarest term drive every skip: on 50,000 articles a 12
 headline query went from 365 ms to 15 ms.
 
 Within a posting block, Whoosh's ``skip_to`` steps one posting at a time through three
-method calls each; intersections spend most of their time there. ``_bisecting_skip_to``
-jumps whole blocks by their maximum id and then bisects the block's sorted ids (eval p50 on
-50,000 articles 31 -> 22 ms). Decoding a block's delta-encoded ids went through a Python
-generator, one call per id (6.8 million calls for 60 headline queries); ``accumulate``
-does the same sum in C. Both replace methods of whoosh3's leaf matcher, the one codec
-this project writes, when this module is imported.
+method calls each; intersections spend most of their time there. Importing this module
+replaces it with one that jumps whole blocks and bisects the block, and has term lookups
+remembered (``whoosh_internals.apply_patches``). What these queries take from inside
+Whoosh (its private hooks for building matchers) comes from that module too.
 """
 
 from __future__ import annotations
 
 import time
-from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from itertools import accumulate
 
 from whoosh import matching
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import TimeLimit
 from whoosh.matching import ReadTooFar
-from whoosh.query import And, AndNot, DisjunctionMax, Or, Phrase, Query, SpanNear2, Term
-from whoosh.query.wrappers import WrappingQuery
+from whoosh.query import And, AndNot, DisjunctionMax, Or, Phrase, Query, Term
 
+from . import whoosh_internals
 from .analysis import folded_match_form, pair_term, phrase_pattern
 
-
-def _bisecting_skip_to(self: W3LeafMatcher, targetid: int) -> None:
-    if not self.is_active():
-        raise ReadTooFar
-    if self._ids is None:
-        self._read_ids()
-    if targetid <= self._ids[self._i]:
-        return
-    if targetid > self._maxid:
-        while targetid > self._maxid:
-            if self._lastblock:
-                self._atend = True
-                return
-            self._goto(self._nextoffset)
-        self._read_ids()
-    self._i = bisect_left(self._ids, targetid, self._i)
-
-
-def _read_ids_accumulated(self: W3LeafMatcher) -> None:
-    if self._data is None:
-        self._read_data()
-    ids = self._data[0]
-    self._ids = ids if self._byteids else tuple(accumulate(ids))
-
-
-W3LeafMatcher.skip_to = _bisecting_skip_to
-W3LeafMatcher._read_ids = _read_ids_accumulated
+whoosh_internals.apply_patches()
 
 
 class AllOfMatcher(matching.Matcher):
@@ -156,10 +125,10 @@ def _rarest_first(matchers: list, sizes: list[int]) -> AllOfMatcher:
     return AllOfMatcher([m for _, m in sorted(zip(sizes, matchers), key=lambda p: p[0])])
 
 
-class ChainAnd(And):
+class ChainAnd(whoosh_internals.OwnMatcher, And):
     """Matches documents that match all subqueries, intersected rarest first."""
 
-    def _matcher(self, subs, searcher, context):
+    def own_matcher(self, subs, searcher, context):
         reader = searcher.reader()
         allof = _rarest_first([q.matcher(searcher, context) for q in subs],
                               [q.estimate_size(reader) for q in subs])
@@ -183,7 +152,7 @@ def drivers(sizes: list[int], doc_count: int) -> list[int]:
     return order[:cut]
 
 
-class DrivenOr(Or):
+class DrivenOr(whoosh_internals.OwnMatcher, Or):
     """Any of the subqueries, looking only at documents that hold one of the rarest.
 
     A plain union of a long query's words visits nearly every article ("bị", "do", "với"
@@ -193,12 +162,13 @@ class DrivenOr(Or):
     documents that miss fewer words are still found; only worse ones may be left out.
     """
 
-    def _matcher(self, subs, searcher, context):
+    def own_matcher(self, subs, searcher, context):
         reader = searcher.reader()
         sizes = [q.estimate_size(reader) for q in subs]
         driving = drivers(sizes, reader.doc_count_all())
         if len(driving) == len(subs):
-            return Or(subs, scale=self.scale)._matcher(subs, searcher, context)
+            return whoosh_internals.compound_matcher(Or(subs, scale=self.scale), subs, searcher,
+                                                     context)
         driving_set = set(driving)
         driven = sorted((i for i in range(len(subs)) if i not in driving_set),
                         key=sizes.__getitem__)
@@ -210,13 +180,12 @@ class DrivenOr(Or):
         return matcher
 
 
-class _RarestFirstSpans(SpanNear2.SpanNear2Matcher):
+class _RarestFirstSpans(whoosh_internals.PhraseSpans):
     """Whoosh's phrase span check, over a rarest-first intersection of the words."""
 
     def __init__(self, ms, sizes):
-        self.ms, self.sizes = ms, sizes
-        self.slop, self.ordered, self.mindist = 1, True, 1
-        SpanNear2.SpanNear2Matcher.__bases__[0].__init__(self, _rarest_first(ms, sizes))
+        self.sizes = sizes
+        super().__init__(ms, _rarest_first(ms, sizes))
 
     def copy(self):
         return self.__class__([m.copy() for m in self.ms], self.sizes)
@@ -237,7 +206,7 @@ class ChainPhrase(Phrase):
                 return matching.NullMatcher()
             terms.append(Term(self.fieldname, text))
             sizes.append(reader.doc_frequency(self.fieldname, text))
-        span_context = SpanNear2._span_context(context)
+        span_context = whoosh_internals.span_context(context)
         spans = _RarestFirstSpans([t.matcher(searcher, span_context) for t in terms], sizes)
         return matching.WrappingMatcher(spans, boost=self.boost) if self.boost != 1.0 else spans
 
@@ -279,7 +248,7 @@ def _overdue_check() -> Callable[[], None]:
     return overdue
 
 
-class _Confirmed(matching.WrappingMatcher):
+class _Confirmed(whoosh_internals.RewrappingMatcher):
     """The child's documents that ``accept`` confirms, checked lazily as the child moves so a
     search's time budget still applies between documents (see ``deadline``)."""
 
@@ -295,8 +264,8 @@ class _Confirmed(matching.WrappingMatcher):
             overdue()
             child.next()
 
-    def _replacement(self, newchild):
-        return _Confirmed(newchild, self.accept)
+    def rewrap(self, child):
+        return _Confirmed(child, self.accept)
 
     def copy(self):
         return _Confirmed(self.child.copy(), self.accept)
@@ -322,7 +291,7 @@ class _Confirmed(matching.WrappingMatcher):
         self._settle()
 
 
-class PairPhrase(WrappingQuery):
+class PairPhrase(whoosh_internals.RewrappingQuery):
     """An exact phrase of three or more syllables, without positions in the index.
 
     Documents must hold every adjacent pair of the phrase (``pair`` field, intersected
@@ -346,7 +315,7 @@ class PairPhrase(WrappingQuery):
     def __hash__(self) -> int:
         return super().__hash__() ^ hash(self.words)
 
-    def _rewrap(self, child: Query) -> "PairPhrase":
+    def rewrap(self, child: Query) -> "PairPhrase":
         return PairPhrase(child, self.words)
 
     def matcher(self, searcher, context=None):
@@ -360,22 +329,12 @@ class PairPhrase(WrappingQuery):
         return _Confirmed(self.child.matcher(searcher, context), accept)
 
 
-class _ExactAndNotMatcher(matching.AndNotMatcher):
-    """Whoosh's ``AndNotMatcher`` checks its first match against the excluded documents
-    only when both lists start on the same one, so an article holding an excluded word
-    came first in its segment whenever the word's postings started before it."""
-
-    def _find_first(self):
-        if self.a.is_active() and self.b.is_active():
-            self._find_next()
-
-
 class ExactAndNot(AndNot):
     """The first query's matches without the second's, every one of them checked."""
 
     def matcher(self, searcher, context=None):
-        return _ExactAndNotMatcher(self.a.matcher(searcher, context),
-                                   self.b.matcher(searcher, searcher.boolean_context()))
+        return whoosh_internals.ExactAndNotMatcher(
+            self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
 
 
 class _BestOfMatcher(matching.DisjunctionMaxMatcher):
@@ -390,11 +349,12 @@ class _BestOfMatcher(matching.DisjunctionMaxMatcher):
                    if child.is_active() and child.id() == current)
 
 
-class BestOf(DisjunctionMax):
+class BestOf(whoosh_internals.OwnMatcher, DisjunctionMax):
     """Any of the subqueries, scored by the best one that matches the document (a word and
     its other forms: an article writing both is not counted twice)."""
 
-    def _matcher(self, subs, searcher, context):
+    def own_matcher(self, subs, searcher, context):
         reader = searcher.reader()
-        return self._tree_matcher(subs, _BestOfMatcher, searcher, context,
-                                  lambda q: q.estimate_size(reader), tiebreak=self.tiebreak)
+        return whoosh_internals.tree_matcher(self, subs, _BestOfMatcher, searcher, context,
+                                             lambda q: q.estimate_size(reader),
+                                             tiebreak=self.tiebreak)

@@ -17,6 +17,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, clean_files
 
+from . import whoosh_internals
 from .schema import build_schema, schema_signature
 
 CURRENT = "current"
@@ -126,6 +127,6 @@ def discard_uncommitted(root: Path) -> None:
     try:
         index = whoosh_index.open_dir(str(live))
         clean_files(index.storage, index.indexname, index.latest_generation(),
-                    index._segments())
+                    whoosh_internals.index_segments(index))
     except (OSError, AttributeError, ImportError, EOFError, ValueError):
         return  # an unreadable index is rebuilt, not cleaned

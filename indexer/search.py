@@ -20,7 +20,7 @@ from pathlib import Path
 from whoosh import sorting
 from whoosh.query import And, Every, Query, Term, TermRange
 
-from . import engine, intersect, present, termcache  # noqa: F401  (termcache: remembers lookups)
+from . import engine, intersect, present  # importing intersect applies whoosh_internals' patches
 from . import suggest as suggester
 from .abbreviations import AbbreviationSource
 from .highlight import marks_for

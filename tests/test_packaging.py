@@ -6,8 +6,9 @@ but not the optional extras a dependency asks of another (justext asks for
 brings, every HTML file was rejected for a missing ``lxml_html_clean``. These tests check
 the declared requirements, closed over their own (extras left out), against the modules
 that the code and a read of every kind of article file really load. The exact Whoosh
-version is pinned because our modules use its private attributes and write its on-disk
-format.
+version is pinned because ``indexer/whoosh_internals.py`` uses its internals and the array
+writer writes its on-disk format (``tests/test_whoosh_internals.py`` checks the pin against
+the version that module was written for).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""indexer.termcache: remembered term lookups answer exactly as the term dictionary does."""
+"""Remembered term lookups (``whoosh_internals.apply_patches``) answer exactly as the term
+dictionary does."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import pytest
 from whoosh.reading import TermNotFound
 
 from helpers import write_article
-from indexer import termcache
+from indexer import whoosh_internals
 from indexer.build import build
 from indexer.location import open_current
 
 
 @pytest.fixture(scope="module")
 def reader(tmp_path_factory):
+    whoosh_internals.apply_patches()
     root = tmp_path_factory.mktemp("terms")
     write_article(root / "archive", "a.txt", "Giá vàng tăng", "Giá vàng hôm nay tăng mạnh, giá vàng miếng lên đỉnh.")
     write_article(root / "archive", "b.txt", "Mưa lớn", "Mưa lớn ở miền Trung, nông dân lo lắng.")
@@ -51,7 +53,7 @@ def test_absent_terms_stay_absent(reader):
 
 
 def test_a_full_cache_starts_over_and_stays_right(reader, monkeypatch):
-    monkeypatch.setattr(termcache, "MAX_TERMS", 3)
+    monkeypatch.setattr(whoosh_internals, "MAX_TERMS", 3)
     for segment, _ in reader.leaf_readers():
         segment._terms.__dict__.pop("_vnsearch_terms", None)
     for field, text, df, _ in stored_terms(reader):

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response
 
+from indexer import whoosh_internals
 from indexer.search import ArchiveSearcher
 
 from . import errors, formatting
@@ -64,7 +65,11 @@ SEARCHER_KEY = "vnsearch.searcher"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults → VNSEARCH_CONFIG file → environment → ``config`` (tests)."""
+    """Build the app: defaults → VNSEARCH_CONFIG file → environment → ``config`` (tests).
+
+    Raises ``WhooshVersionError`` if the installed Whoosh is not the release vnsearch was
+    written for."""
+    whoosh_internals.check_version()
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     config_file = os.environ.get("VNSEARCH_CONFIG")
