@@ -157,12 +157,15 @@ def check(archive: Path, max_file_mb: float) -> None:
 @ARCHIVE_OPTION
 @INDEX_OPTION
 @click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON instead of text, with the same fields for each hit as the "
+                   "site's /api/search.")
 @click.option("--spell/--no-spell", default=True,
               help="Correct misspelt words before searching, or search exactly as typed.")
 def search(query: str, archive: Path, index_root: Path, limit: int, as_json: bool,
            spell: bool) -> None:
     """Search the index and print ranked results with highlighted snippets."""
+    from .hitjson import article_url, hit_json
     from .location import IndexMissing
     from .search import ArchiveSearcher, SearchParams
 
@@ -176,8 +179,8 @@ def search(query: str, archive: Path, index_root: Path, limit: int, as_json: boo
         click.echo(json.dumps({
             "query": query, "total": results.total, "suggestion": results.suggestion,
             "corrected": results.corrected,
-            "hits": [{"path": h.id, "title": h.title, "snippet": str(h.snippet_html),
-                      "score": round(h.score, 4)} for h in results.hits],
+            "hits": [hit_json(hit, article_url(hit.id, results.params.q))
+                     for hit in results.hits],
         }, ensure_ascii=False, indent=2))
         return
     click.echo(f"{_num(results.total)} results ({results.took_ms / 1000:.2f} s)")

@@ -22,6 +22,8 @@ from helpers import (
 from indexer.articles import read_article, scan_archive
 from indexer.cli import main
 from indexer.lock import reindex_lock
+from webapp import create_app
+from webfixtures import build_index
 
 
 def run(*args: str):
@@ -235,7 +237,8 @@ def test_search_json_output(small_index):
     assert data["total"] == len(data["hits"]) >= 1
     assert data["suggestion"] is None
     first = data["hits"][0]
-    assert set(first) == {"path", "title", "snippet", "score"}
+    assert set(first) == {"id", "path", "title", "url", "snippet", "snippet_text", "date",
+                          "category", "author", "score"}  # those of /api/search
     assert first["path"] == "giao-thong/con-duong-moi.txt"
     assert first["title"] == "Con đường mới về quê"
     assert "<mark>đường</mark>" in first["snippet"]
@@ -254,6 +257,24 @@ def test_search_without_index_exit_2(tmp_path):
     result = run("search", "bão", "--index", tmp_path / "khong-co")
     assert result.exit_code == 2
     assert "vnsearch index" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def web_index(tmp_path_factory) -> tuple[Path, Path]:
+    return build_index(tmp_path_factory.mktemp("json"))
+
+
+@pytest.mark.parametrize("query", ["lúa gạo", "festival hue", "Đảng bộ Khối"])
+def test_search_json_hits_are_the_apis(web_index, query):
+    """A script written against /api/search reads `vnsearch search --json` as well."""
+    archive, index = web_index
+    client = create_app({"INDEX_ROOT": index, "ARCHIVE_ROOT": archive, "TESTING": True}
+                        ).test_client()
+    api = client.get("/api/search", query_string={"q": query}).get_json()
+    result = run("search", query, "--index", index, "--archive", archive, "--json")
+    assert result.exit_code == 0, result.output
+    assert api["hits"], query
+    assert json.loads(result.stdout)["hits"] == api["hits"]
 
 
 # --------------------------------------------------------------------------- import
