@@ -83,10 +83,6 @@ class BuildReport:
     def indexed(self) -> int:
         return len(self.added) + len(self.updated)
 
-    @property
-    def docs_per_second(self) -> float:
-        return self.indexed / self.elapsed if self.elapsed > 0 else 0.0
-
 
 @dataclass(frozen=True)
 class FileState:

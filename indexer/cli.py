@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -17,22 +18,33 @@ from .articles import printable
 
 ARCHIVE_OPTION = click.option(
     "--archive", "archive", type=click.Path(path_type=Path), envvar="VNSEARCH_ARCHIVE",
-    default="archive", show_default=True, help="Folder of article files.",
+    show_envvar=True, default="archive", show_default=True, help="Folder of article files.",
 )
 INDEX_OPTION = click.option(
     "--index", "index_root", type=click.Path(path_type=Path), envvar="VNSEARCH_INDEX",
-    default="index", show_default=True, help="Folder of the search index.",
+    show_envvar=True, default="index", show_default=True, help="Folder of the search index.",
 )
+MAX_FILE_OPTION = click.option(
+    "--max-file-mb", type=click.FloatRange(0.001), default=5.0, show_default=True,
+    help="Reject article files larger than this (megabytes).",
+)
+LISTED = 10
+"""Files a report lists under each heading unless --verbose asks for all."""
+RATE_MIN_ARTICLES = 100
+"""A run that wrote fewer articles says no rate: loading pyvi's model and starting the
+writers take seconds, so the rate would measure start-up, not indexing ("0.1 articles/s"
+for one new article, "0.0" for none)."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(2)
 
 
 def _archive_must_exist(archive: Path) -> None:
     if not archive.is_dir():
-        _fail(f"archive folder {archive} does not exist (use --archive or VNSEARCH_ARCHIVE)")
+        _fail(f"the archive folder {archive} does not exist (use --archive or "
+              "VNSEARCH_ARCHIVE)")
 
 
 def _num(n: int) -> str:
@@ -42,7 +54,15 @@ def _num(n: int) -> str:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vnsearch")
 def main() -> None:
-    """Search archives of Vietnamese news articles."""
+    """Search archives of Vietnamese news articles.
+
+    The archive and the index are the folders archive/ and index/ in the current folder,
+    unless --archive and --index or the environment variables VNSEARCH_ARCHIVE and
+    VNSEARCH_INDEX name others.
+
+    Exit status: 0 when all went well, 1 when files were rejected or a check found
+    problems, 2 for usage or fatal errors.
+    """
 
 
 @main.command()
@@ -50,17 +70,18 @@ def main() -> None:
 @INDEX_OPTION
 @click.option("--full", is_flag=True, help="Rebuild from scratch and swap it in atomically.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes for reading and segmenting [default: CPU count].")
-@click.option("--max-file-mb", type=click.FloatRange(0.001), default=5.0, show_default=True,
-              help="Reject article files larger than this.")
-@click.option("--verbose", "-v", is_flag=True, help="List every added, updated and deleted file.")
+              help="Worker processes for reading and segmenting [default: one per CPU core].")
+@MAX_FILE_OPTION
+@click.option("--verbose", "-v", is_flag=True,
+              help="List every added, updated, renamed and deleted file, not only the first 10.")
 @click.option("--verify", is_flag=True,
               help="Change nothing: compare the index with the archive, exit 1 on any difference.")
 @click.option("--allow-deletions", is_flag=True,
               help="Confirm a run that removes more than half of the indexed articles.")
 def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_file_mb: float,
           verbose: bool, verify: bool, allow_deletions: bool) -> None:
-    """Bring the index up to date with the archive (incremental unless --full)."""
+    """Bring the index up to date with the archive. Only what changed is read again, unless
+    --full rebuilds it all."""
     from .build import IndexWriteFailed, TooManyDeletions, build
     from .lock import IndexBusy
     from .progress import progress_lines
@@ -80,7 +101,7 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
               f"({err.filename or index_root}); the previous index is unchanged")
     kind = "full rebuild" if report.full else "incremental update"
     click.echo(f"Indexed {archive} into {index_root} ({kind}).")
-    limit = None if verbose else 10
+    limit = None if verbose else LISTED
     _list("added", report.added, limit)
     _list("updated", report.updated, limit)
     _list("renamed", [f"{a} → {b}" for a, b in report.renamed], limit)
@@ -90,11 +111,16 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     click.echo(f"  unchanged  {_num(report.unchanged)}")
     click.echo(f"  skipped    {_num(report.skipped)} (hidden files, editor backups, other kinds)")
     _list("rejected", [str(e) for e in report.rejected], None)
-    click.echo(
-        f"Done in {report.elapsed:.1f} s ({report.docs_per_second:.1f} documents/s); "
-        f"the index holds {_num(report.documents)} articles."
-    )
+    click.echo(_done(report.elapsed, report.indexed, report.documents))
     sys.exit(1 if report.rejected else 0)
+
+
+def _done(elapsed: float, indexed: int, documents: int) -> str:
+    """The closing line of ``vnsearch index``, with a rate where there is one to tell."""
+    holds = f"the index holds {_num(documents)} articles."
+    if indexed >= RATE_MIN_ARTICLES and elapsed > 0:
+        return f"Done in {elapsed:.1f} s ({indexed / elapsed:,.1f} articles/s); {holds}"
+    return f"Done in {elapsed:.1f} s; {holds}"
 
 
 def _progress_bar(items):
@@ -134,9 +160,12 @@ def _list(label: str, items: list[str], limit: int | None) -> None:
 
 @main.command()
 @ARCHIVE_OPTION
-@click.option("--max-file-mb", type=click.FloatRange(0.001), default=5.0, show_default=True)
-def check(archive: Path, max_file_mb: float) -> None:
-    """Validate the archive without indexing: rejected files, duplicates, undated articles."""
+@MAX_FILE_OPTION
+@click.option("--verbose", "-v", is_flag=True,
+              help="List every undated article, not only the first 10.")
+def check(archive: Path, max_file_mb: float, verbose: bool) -> None:
+    """Check the archive without indexing it. Lists the files that would be rejected, with
+    their reasons, duplicates and undated articles."""
     from .checking import check_archive
 
     _archive_must_exist(archive)
@@ -146,7 +175,7 @@ def check(archive: Path, max_file_mb: float) -> None:
     click.echo(f"  skipped    {_num(report.skipped)} (hidden files, editor backups, other kinds)")
     _list("rejected", [str(e) for e in report.rejected], None)
     _list("duplicates", [" = ".join(group) for group in report.duplicates], None)
-    _list("no date", report.undated, 10)
+    _list("no date", report.undated, None if verbose else LISTED)
     if report.abbreviations:
         _list("abbreviations", report.abbreviations, None)
     sys.exit(1 if report.rejected or report.duplicates or report.abbreviations else 0)
@@ -156,7 +185,8 @@ def check(archive: Path, max_file_mb: float) -> None:
 @click.argument("query")
 @ARCHIVE_OPTION
 @INDEX_OPTION
-@click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True,
+              help="How many results to print.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print JSON instead of text, with the same fields for each hit as the "
                    "site's /api/search.")
@@ -164,7 +194,7 @@ def check(archive: Path, max_file_mb: float) -> None:
               help="Correct misspelt words before searching, or search exactly as typed.")
 def search(query: str, archive: Path, index_root: Path, limit: int, as_json: bool,
            spell: bool) -> None:
-    """Search the index and print ranked results with highlighted snippets."""
+    """Search the index. Prints ranked results with highlighted snippets."""
     from .hitjson import article_url, hit_json
     from .location import IndexMissing
     from .search import ArchiveSearcher, SearchParams
@@ -214,7 +244,8 @@ def _terminal(text: str, spans: list[tuple[int, int]]) -> str:
               help="Archive folder to write the article files into.")
 @click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
 def import_(files: tuple[Path, ...], into: Path, overwrite: bool) -> None:
-    """Convert JSON Lines (optionally .gz) records into archive files with front matter."""
+    """Convert JSON Lines into archive files. Each record (optionally gzipped) becomes a file
+    with front matter."""
     from .importer import import_jsonl
 
     missing = [str(f) for f in files if not f.is_file()]
@@ -231,12 +262,14 @@ def import_(files: tuple[Path, ...], into: Path, overwrite: bool) -> None:
 @main.command(name="eval")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @INDEX_OPTION
-@click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="How many results count: MRR@k and success@k.")
 @click.option("--failures", type=click.IntRange(0), default=0,
               help="List the N worst queries with what ranked first.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def evaluate(queries: Path, index_root: Path, k: int, failures: int, as_json: bool) -> None:
-    """Measure ranking on known-item queries (JSON Lines: qid, query, relevant, kind)."""
+    """Measure ranking on known-item queries. QUERIES is JSON Lines with qid, query,
+    relevant and kind."""
     from .evaluate import format_report, load_queries, run_eval
     from .location import IndexMissing
 
@@ -257,10 +290,12 @@ def evaluate(queries: Path, index_root: Path, k: int, failures: int, as_json: bo
 @main.command()
 @INDEX_OPTION
 @ARCHIVE_OPTION
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 listens on every address).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Worker processes [default: CPU count].")
+              help="Worker processes [default: one per CPU core].")
 @click.option("--watch", is_flag=True,
               help="Update the index by itself when archive files are added, changed, "
                    "renamed or deleted.")
@@ -269,7 +304,7 @@ def evaluate(queries: Path, index_root: Path, k: int, failures: int, as_json: bo
                    "changes file events miss, as on network shares.")
 def serve(index_root: Path, archive: Path, host: str, port: int, workers: int | None,
           watch: bool, scan_interval: float) -> None:
-    """Serve the search website and JSON API with a production WSGI server."""
+    """Serve the search website and JSON API. A production WSGI server runs them."""
     from webapp.serve import run
 
     watcher = None

@@ -26,6 +26,17 @@ _GEN_RE = re.compile(r"^gen-(\d{6})$")
 class IndexMissing(Exception):
     """There is no usable index yet: run ``vnsearch index`` first."""
 
+    @classmethod
+    def absent(cls, root: Path) -> IndexMissing:
+        """No index has been built in ``root`` (or it was removed)."""
+        return cls(f"no search index in the folder '{root}': run `vnsearch index` to build it")
+
+    @classmethod
+    def unreadable(cls, root: Path, error: object) -> IndexMissing:
+        """The index's files vanished or broke while they were read."""
+        return cls(f"the index in {root} cannot be read ({error}): run `vnsearch index` to "
+                   "build it")
+
 
 class IndexIncompatible(IndexMissing):
     """The index was written by a vnsearch with other fields or analyzers."""
@@ -44,15 +55,14 @@ def current_dir(root: Path) -> Path | None:
 def open_current(root: Path) -> FileIndex:
     path = current_dir(root)
     if path is None or not whoosh_index.exists_in(str(path)):
-        raise IndexMissing(f"no index in {root}: run `vnsearch index` to build it")
+        raise IndexMissing.absent(root)
     try:
         index = whoosh_index.open_dir(str(path))
     except whoosh_index.IndexVersionError as err:
         raise _incompatible(root, str(err)) from err
     except (OSError, whoosh_index.IndexError) as err:
         # Files vanishing while they are read: the index was removed under a reader.
-        raise IndexMissing(f"the index in {root} cannot be read ({err}): run "
-                           "`vnsearch index` to build it") from err
+        raise IndexMissing.unreadable(root, err) from err
     except (AttributeError, ImportError, EOFError, ValueError) as err:
         raise _incompatible(root, str(err)) from err
     if schema_signature(index.schema) != schema_signature(build_schema()):

@@ -114,7 +114,8 @@ def _index_problem(index_root: Path) -> str | None:
     try:
         searcher.info()
     except IndexMissing:
-        return f"No index in {index_root} yet: pages answer 503 until `vnsearch index` builds it."
+        return (f"No search index in the folder '{index_root}' yet: pages answer 503 until "
+                "`vnsearch index` builds it.")
     except Exception as err:  # e.g. an index written by an incompatible version
         return (f"The index in {index_root} cannot be opened ({type(err).__name__}: {err}); "
                 "rebuild it with `vnsearch index --full`.")
