@@ -17,6 +17,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, clean_files
 
+from .i18n import _
 from .schema import build_schema, schema_signature
 
 CURRENT = "current"
@@ -29,13 +30,14 @@ class IndexMissing(Exception):
     @classmethod
     def absent(cls, root: Path) -> IndexMissing:
         """No index has been built in ``root`` (or it was removed)."""
-        return cls(f"no search index in the folder '{root}': run `vnsearch index` to build it")
+        return cls(_("no search index in the folder '{folder}': run `vnsearch index` to "
+                     "build it").format(folder=root))
 
     @classmethod
     def unreadable(cls, root: Path, error: object) -> IndexMissing:
         """The index's files vanished or broke while they were read."""
-        return cls(f"the index in {root} cannot be read ({error}): run `vnsearch index` to "
-                   "build it")
+        return cls(_("the index in {folder} cannot be read ({error}): run `vnsearch index` "
+                     "to build it").format(folder=root, error=error))
 
 
 class IndexIncompatible(IndexMissing):
@@ -67,14 +69,15 @@ def open_current(root: Path) -> FileIndex:
         raise _incompatible(root, str(err)) from err
     if schema_signature(index.schema) != schema_signature(build_schema()):
         index.close()
-        raise _incompatible(root, "its fields differ from this version's")
+        raise _incompatible(root, _("its fields differ from this version's"))
     return index
 
 
 def _incompatible(root: Path, reason: str) -> IndexIncompatible:
     return IndexIncompatible(
-        f"the index in {root} was built by another version of vnsearch and cannot be "
-        f"read ({reason}): rebuild it with `vnsearch index --full`"
+        _("the index in {folder} was built by another version of vnsearch and cannot be read "
+          "({reason}): rebuild it with `vnsearch index --full`").format(folder=root,
+                                                                        reason=reason)
     )
 
 

@@ -238,7 +238,7 @@ def test_search_text_output(small_index):
     result = run("search", "Đảng bộ Khối", "--index", small_index)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"1 results \(\d+\.\d\d s\)", lines[0])
+    assert re.fullmatch(r"1 result \(\d+\.\d\d s\)", lines[0])
     assert "Did you mean" not in result.stdout
     first = result.stdout.index("\n1. ")
     block = result.stdout[first:]
