@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test index bench soak clean
+.PHONY: run test index bench soak catalogs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,18 @@ soak: $(TEST_STAMP)
 	$(BIN)/python bench/soak.py --kills 25
 	$(BIN)/python bench/soak.py --load
 	$(BIN)/python bench/soak.py --slow-clients 50 --slow-seconds 60
+
+# Message catalogs: extract every _(), ngettext() and N_() message of the source, merge them
+# into each language's .po (new ones untranslated, changed ones marked fuzzy: translate
+# them, then run this again) and compile the .mo files vnsearch reads.
+LOCALES := indexer/locale
+POT := $(LOCALES)/vnsearch.pot
+
+catalogs: $(TEST_STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --add-location=file --project=vnsearch -o $(POT) .
+	$(BIN)/pybabel -q update -i $(POT) -d $(LOCALES) -D vnsearch --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile --statistics -d $(LOCALES) -D vnsearch
+	rm $(POT)
 
 clean:
 	rm -rf $(VENV) index/current index/gen-* index/.current.* index/.reindex.lock

@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from .analysis import fold, syllable_keys
+from .i18n import _
 
 LIBRARIAN_FILE = "abbreviations.conf"
 """In the archive folder; the indexer ignores ``.conf`` files, so it is never read as an article."""
@@ -68,10 +69,12 @@ def _parse_line(content: str) -> tuple[dict[Form, str], str]:
     for text in content.split("="):
         form = tuple(syllable_keys(text))
         if not form:
-            return {}, f"a form without letters or digits in {content!r}"
+            return {}, _("a form without letters or digits in {line}").format(
+                line=repr(content))
         forms.setdefault(form, text.strip())
     if len(forms) < 2:
-        return {}, f"needs at least two different forms separated by ' = ': {content!r}"
+        return {}, _("needs at least two different forms separated by ' = ': {line}").format(
+            line=repr(content))
     return forms, ""
 
 
@@ -254,6 +257,7 @@ class AbbreviationSource:
         except FileNotFoundError:
             return shipped, []
         except (OSError, UnicodeDecodeError) as error:
-            return shipped, [f"{self.path}: cannot be read: {error}"]
+            return shipped, [_("{file}: cannot be read: {error}").format(file=self.path,
+                                                                         error=error)]
         local, problems = Abbreviations.parse(text, str(self.path))
         return shipped.merged(local), problems

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from .boilerplate import strip_boilerplate
+from .i18n import N_, _
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -166,21 +167,21 @@ def _decode(data: bytes, is_html: bool) -> str:
         try:
             return unicodedata.normalize("NFC", data.decode("utf-16"))
         except UnicodeDecodeError:
-            raise _Reject("invalid UTF-16 text (odd length or broken surrogate)") from None
+            raise _Reject(_("invalid UTF-16 text (odd length or broken surrogate)")) from None
     if b"\x00" in data:
         if _looks_like_utf16(data):
-            raise _Reject("looks like UTF-16 without a byte-order mark; save it as UTF-8")
-        raise _Reject("binary content (contains NUL bytes), not a text file")
+            raise _Reject(_("looks like UTF-16 without a byte-order mark; save it as UTF-8"))
+        raise _Reject(_("binary content (contains NUL bytes), not a text file"))
     if len(data.translate(None, _CONTROL_BYTES)) < 0.7 * len(data):
-        raise _Reject("binary content (mostly control bytes), not a text file")
+        raise _Reject(_("binary content (mostly control bytes), not a text file"))
     try:
         return unicodedata.normalize("NFC", data.decode("utf-8"))
     except UnicodeDecodeError as err:
         if _mostly_utf8(data):
             line = data.count(b"\n", 0, err.start) + 1
             raise _Reject(
-                f"invalid UTF-8 at line {line} (byte 0x{data[err.start]:02X}); "
-                "re-save the file as UTF-8"
+                _("invalid UTF-8 at line {line} (byte 0x{byte:02X}); re-save the file as "
+                  "UTF-8").format(line=line, byte=data[err.start])
             ) from None
     declared = _declared_charset(data) if is_html else None
     return _decode_legacy(data, declared or "cp1258", guessed=declared is None)
@@ -191,7 +192,8 @@ def _decode_utf8(data: bytes) -> str:
         return unicodedata.normalize("NFC", data.decode("utf-8"))
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise _Reject(f"invalid UTF-8 at line {line} (byte 0x{data[err.start]:02X})") from None
+        raise _Reject(_("invalid UTF-8 at line {line} (byte 0x{byte:02X})").format(
+            line=line, byte=data[err.start])) from None
 
 
 def _looks_like_utf16(data: bytes) -> bool:
@@ -229,13 +231,13 @@ def _declared_charset(data: bytes) -> str | None:
 
 
 def _decode_legacy(data: bytes, codec: str, guessed: bool) -> str:
-    unsupported = "unsupported encoding (not UTF-8, UTF-16 or Windows-1258); save it as UTF-8"
     try:
-        text = unicodedata.normalize("NFC", data.decode(codec))
+        text: str | None = unicodedata.normalize("NFC", data.decode(codec))
     except UnicodeDecodeError:
-        raise _Reject(unsupported) from None
-    if guessed and not _plausible_latin(text):
-        raise _Reject(unsupported)
+        text = None
+    if text is None or (guessed and not _plausible_latin(text)):
+        raise _Reject(_("unsupported encoding (not UTF-8, UTF-16 or Windows-1258); save it "
+                        "as UTF-8"))
     return text
 
 
@@ -255,13 +257,13 @@ def _plausible_latin(text: str) -> bool:
 
 _FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _TYPE_NAMES = {
-    bool: "true/false",
-    int: "a number",
-    float: "a number",
-    list: "a list",
-    dict: "a mapping",
-    dt.date: "a date",
-    dt.datetime: "a date-time",
+    bool: N_("true/false"),
+    int: N_("a number"),
+    float: N_("a number"),
+    list: N_("a list"),
+    dict: N_("a mapping"),
+    dt.date: N_("a date"),
+    dt.datetime: N_("a date-time"),
 }
 
 
@@ -283,7 +285,7 @@ def _split_front_matter(text: str) -> tuple[_Meta, str]:
         return _Meta(), text
     closing = _FENCE.search(text, first_end + 1) if first_end >= 0 else None
     if closing is None:
-        raise _Reject("front matter opened with '---' on line 1 is never closed with '---'")
+        raise _Reject(_("front matter opened with '---' on line 1 is never closed with '---'"))
     block = text[first_end + 1 : closing.start()]
     rest = text[closing.end() + 1 :]
     return _parse_front_matter(block), rest
@@ -294,13 +296,17 @@ def _parse_front_matter(block: str) -> _Meta:
         data = yaml.load(block, Loader=_YamlLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        where = f" on line {mark.line + 2}" if mark else ""
-        problem = getattr(err, "problem", None) or "invalid YAML"
-        raise _Reject(f"front matter YAML syntax error{where}: {problem}") from None
+        problem = getattr(err, "problem", None) or _("invalid YAML")
+        if mark:
+            raise _Reject(_("front matter YAML syntax error on line {line}: {problem}").format(
+                line=mark.line + 2, problem=problem)) from None
+        raise _Reject(_("front matter YAML syntax error: {problem}").format(
+            problem=problem)) from None
     if data is None:
         return _Meta()
     if not isinstance(data, dict):
-        raise _Reject("front matter must be 'key: value' lines (lines 2 to the closing '---')")
+        raise _Reject(_("front matter must be 'key: value' lines (lines 2 to the closing "
+                        "'---')"))
     lines = block.split("\n")
     return _Meta(
         title=_text_field(data, "title", lines),
@@ -324,7 +330,7 @@ def _key_line(lines: list[str], key: str) -> int:
 def _kind(value: Any) -> str:
     for typ in (bool, dt.datetime, dt.date, int, float, list, dict):
         if isinstance(value, typ):
-            return _TYPE_NAMES[typ]
+            return _(_TYPE_NAMES[typ])
     return type(value).__name__
 
 
@@ -334,8 +340,8 @@ def _text_field(data: dict, key: str, lines: list[str]) -> str | None:
         return None
     if not isinstance(value, str):
         raise _Reject(
-            f"front matter '{key}' on line {_key_line(lines, key)} must be text, "
-            f"got {_kind(value)} (put it in quotes)"
+            _("front matter '{key}' on line {line} must be text, got {kind} (put it in "
+              "quotes)").format(key=key, line=_key_line(lines, key), kind=_kind(value))
         )
     return _one_line(value) or None
 
@@ -368,8 +374,9 @@ def _date_field(data: dict, lines: list[str]) -> str | None:
     parsed = parse_date(value)
     if parsed is None:
         raise _Reject(
-            f"front matter 'date' on line {_key_line(lines, 'date')} must be a date as "
-            f"YYYY-MM-DD or an ISO 8601 date-time (2024-05-31T08:30:00+07:00), got {value!r}"
+            _("front matter 'date' on line {line} must be a date as YYYY-MM-DD or an ISO "
+              "8601 date-time (2024-05-31T08:30:00+07:00), got {value}").format(
+                line=_key_line(lines, "date"), value=repr(value))
         )
     return parsed
 
@@ -386,8 +393,9 @@ def _tags_field(data: dict, lines: list[str]) -> tuple[str, ...]:
         items = value
     else:
         raise _Reject(
-            f"front matter 'tags' on line {_key_line(lines, 'tags')} must be a list of "
-            f"words or a comma-separated text, got {_kind(value)}"
+            _("front matter 'tags' on line {line} must be a list of words or a "
+              "comma-separated text, got {kind}").format(line=_key_line(lines, "tags"),
+                                                         kind=_kind(value))
         )
     tags = (_one_line(str(item)) for item in items)
     return tuple(dict.fromkeys(tag for tag in tags if tag))
@@ -476,10 +484,10 @@ def _parse_html(text: str) -> _Parsed:
         prune_xpath=_HTML_PRUNE,
     )
     if doc is None:
-        raise _Reject("no article text found in the web page")
+        raise _Reject(_("no article text found in the web page"))
     title = _one_line(doc.title or "")
     body = clean_text("\n\n".join((doc.text or "").split("\n")))
-    first, _, rest = body.partition("\n")
+    first, newline, rest = body.partition("\n")
     if title and first == title:  # some pages repeat the headline inside the article
         body = rest
     raw_tags = [doc.tags] if isinstance(doc.tags, str) else doc.tags or []
@@ -524,11 +532,11 @@ def _open_inside(root_real: str, path: Path) -> int:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise _Reject(f"not a regular file ({_file_kind(info.st_mode)})")
+            raise _Reject(_("not a regular file ({kind})").format(kind=_file_kind(info.st_mode)))
         real = _real_path(fd, path)
         if os.path.commonpath([root_real, real]) != root_real:
-            raise _Reject("the file now lies outside the archive (it was replaced by a "
-                          "symbolic link, or a folder on its path was)")
+            raise _Reject(_("the file now lies outside the archive (it was replaced by a "
+                            "symbolic link, or a folder on its path was)"))
     except BaseException:
         os.close(fd)
         raise
@@ -545,12 +553,12 @@ def _real_path(fd: int, path: Path) -> str:
 
 
 def _file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device")):
+    for test, kind in ((stat.S_ISDIR, N_("a folder")), (stat.S_ISFIFO, N_("a named pipe")),
+                       (stat.S_ISSOCK, N_("a socket")), (stat.S_ISCHR, N_("a device")),
+                       (stat.S_ISBLK, N_("a device"))):
         if test(mode):
-            return kind
-    return "not a plain file"
+            return _(kind)
+    return _("not a plain file")
 
 
 def _read_bytes(root_real: str, path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
@@ -562,15 +570,15 @@ def _read_bytes(root_real: str, path: Path, max_bytes: int) -> tuple[bytes, os.s
                 raise _Reject(_too_big(info.st_size, max_bytes))
             data = fh.read(max_bytes + 1)
     except PermissionError:
-        raise _Reject("unreadable: permission denied") from None
+        raise _Reject(_("unreadable: permission denied")) from None
     except FileNotFoundError:
-        raise _Reject("the file disappeared before it could be read") from None
+        raise _Reject(_("the file disappeared before it could be read")) from None
     except IsADirectoryError:
-        raise _Reject("not a regular file (a folder)") from None
+        raise _Reject(_("not a regular file ({kind})").format(kind=_("a folder"))) from None
     except OSError as err:
         if err.errno == errno.ELOOP:
-            raise _Reject("symbolic link loop") from None
-        raise _Reject(f"unreadable: {err.strerror or err}") from None
+            raise _Reject(_("symbolic link loop")) from None
+        raise _Reject(_("unreadable: {problem}").format(problem=err.strerror or err)) from None
     if len(data) > max_bytes:
         raise _Reject(_too_big(len(data), max_bytes))
     return data, info
@@ -587,7 +595,8 @@ def file_checksum(root: Path, path: Path) -> str | None:
 
 
 def _too_big(size: int, limit: int) -> str:
-    return f"file is too large: {size:,} bytes, over the limit of {limit:,} bytes"
+    return _("file is too large: {size} bytes, over the limit of {limit} bytes").format(
+        size=f"{size:,}", limit=f"{limit:,}")
 
 
 def shorten(text: str, limit: int) -> str:
@@ -634,7 +643,8 @@ def read_or_reject(root: Path, file: ArchiveFile, max_bytes: int = DEFAULT_MAX_B
     except ArticleError as err:
         return err
     except Exception as err:  # noqa: BLE001 - see the docstring
-        return ArticleError(file.id, f"could not be read ({type(err).__name__}: {err})")
+        return ArticleError(file.id, _("could not be read ({error})").format(
+            error=f"{type(err).__name__}: {err}"))
 
 
 def _read(root_real: str, file: ArchiveFile, max_bytes: int) -> Article:
@@ -647,7 +657,7 @@ def _read(root_real: str, file: ArchiveFile, max_bytes: int) -> Article:
     # the same for files saved on Windows or old Macs.
     text = _NEWLINES.sub("\n", _decode(data, is_html=parse is _parse_html))
     if not text.strip():
-        raise _Reject("empty file (nothing but whitespace)")
+        raise _Reject(_("empty file (nothing but whitespace)"))
     parsed = parse(text)
     meta = parsed.meta
     content = clean_text(parsed.text)
@@ -657,7 +667,7 @@ def _read(root_real: str, file: ArchiveFile, max_bytes: int) -> Article:
     else:
         title, body = _split_title(content)
     if not title:
-        raise _Reject("no title: no text is left once front matter and markup are removed")
+        raise _Reject(_("no title: no text is left once front matter and markup are removed"))
     if len(title) > MAX_TITLE_CHARS:
         # A "title" this long is text (a file without line breaks, say): it stays whole
         # at the top of the body, and the title is its beginning.
@@ -665,7 +675,7 @@ def _read(root_real: str, file: ArchiveFile, max_bytes: int) -> Article:
         title = shorten(title, MAX_TITLE_CHARS)
     body, byline = strip_boilerplate(body)
     if not body:
-        raise _Reject("no body: the file has a title but no article text after it")
+        raise _Reject(_("no body: the file has a title but no article text after it"))
     author = meta.author or parsed.author or byline
     return Article(
         id=file.id,
@@ -729,16 +739,16 @@ def _name_problem(name: str) -> str | None:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return ("the name is not valid UTF-8 (the bytes shown as \\xNN); rename it in "
-                "UTF-8")
+        return _("the name is not valid UTF-8 (the bytes shown as \\xNN); rename it in "
+                 "UTF-8")
     if "\\" in name:
-        return "the name contains a backslash, which a web address cannot hold; rename it"
+        return _("the name contains a backslash, which a web address cannot hold; rename it")
     if any(unicodedata.category(ch) in _UNPRINTABLE for ch in name):
-        return "the name contains a control character or line break; rename it"
+        return _("the name contains a control character or line break; rename it")
     return None
 
 
-_LINKED_FOLDER = "symbolic link to a folder; linked folders are not followed"
+_LINKED_FOLDER = N_("symbolic link to a folder; linked folders are not followed")
 
 
 def _symlink_problem(path: str, root_real: str) -> str | None:
@@ -747,13 +757,15 @@ def _symlink_problem(path: str, root_real: str) -> str | None:
         info = os.stat(path)
     except OSError as err:
         if err.errno == errno.ELOOP:
-            return "symbolic link loop"
-        return f"broken symbolic link (target {os.readlink(path)!r} does not exist)"
+            return _("symbolic link loop")
+        return _("broken symbolic link (target {target} does not exist)").format(
+            target=repr(os.readlink(path)))
     if stat.S_ISDIR(info.st_mode):
-        return _LINKED_FOLDER
+        return _(_LINKED_FOLDER)
     target = os.path.realpath(path)
     if os.path.commonpath([root_real, target]) != root_real:
-        return f"symbolic link points outside the archive (to {target})"
+        return _("symbolic link points outside the archive (to {target})").format(
+            target=target)
     return None
 
 
@@ -779,8 +791,9 @@ def scan_archive(root: Path) -> ArchiveScan:
         else:
             names = ", ".join(repr(os.path.relpath(f.abspath, root)) for f in files)
             scan.rejected.append(
-                ArticleError(id, f"{len(files)} files have this name once Unicode-normalized "
-                             f"({names}); rename all but one")
+                ArticleError(id, _("{count} files have this name once Unicode-normalized "
+                                   "({names}); rename all but one").format(
+                                       count=len(files), names=names))
             )
     scan.files.sort(key=lambda f: f.id)
     scan.rejected.sort(key=lambda e: e.id)
@@ -800,15 +813,16 @@ def _visit(entry: os.DirEntry, prefix: str, root_real: str, scan: ArchiveScan,
         if is_dir or supported:
             problem = _name_problem(name)
             if problem:
-                kind = "folder" if is_dir else "file"
-                scan.rejected.append(ArticleError(printable(_nfc_id(rel)), f"{kind} {problem}"))
+                kind = _("folder") if is_dir else _("file")
+                scan.rejected.append(ArticleError(printable(_nfc_id(rel)),
+                                                  f"{kind}: {problem}"))
                 return
         if is_dir:
             _enter(entry, rel, scan, pending)
             return
         if entry.is_symlink():
             problem = _symlink_problem(entry.path, root_real)
-            if problem and (supported or problem == _LINKED_FOLDER):
+            if problem and (supported or problem == _(_LINKED_FOLDER)):
                 scan.rejected.append(ArticleError(_nfc_id(rel), problem))
                 return
         if not supported or not entry.is_file():
@@ -828,6 +842,7 @@ def _enter(entry: os.DirEntry, rel: str, scan: ArchiveScan, pending: list) -> No
     except FileNotFoundError:
         return
     except OSError as err:
-        reason = "permission denied" if isinstance(err, PermissionError) else err.strerror
-        scan.rejected.append(ArticleError(_nfc_id(rel), f"cannot read folder: {reason}"))
+        reason = _("permission denied") if isinstance(err, PermissionError) else err.strerror
+        scan.rejected.append(ArticleError(_nfc_id(rel), _("cannot read folder: {reason}").format(
+            reason=reason)))
         scan.unreadable.append(_nfc_id(rel))

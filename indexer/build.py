@@ -31,6 +31,7 @@ from .articles import (
     read_or_reject,
     scan_archive,
 )
+from .i18n import _
 from .location import (
     IndexMissing,
     current_dir,
@@ -83,10 +84,6 @@ class BuildReport:
     @property
     def indexed(self) -> int:
         return len(self.added) + len(self.updated)
-
-    @property
-    def docs_per_second(self) -> float:
-        return self.indexed / self.elapsed if self.elapsed > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -262,9 +259,10 @@ def _check_deletions(before: int, after: int, allow_deletions: bool, archive: Pa
     if allow_deletions or before - after <= DELETION_LIMIT * before:
         return
     raise TooManyDeletions(
-        f"this run would remove {before - after:,} of the {before:,} indexed articles, as "
-        f"if the archive {archive} had been emptied (an unmounted share?); nothing was "
-        f"changed. If these articles were really deleted, run again with --allow-deletions")
+        _("this run would remove {removed} of the {before} indexed articles, as if the "
+          "archive {archive} had been emptied (an unmounted share?); nothing was changed. If "
+          "these articles were really deleted, run again with --allow-deletions").format(
+            removed=f"{before - after:,}", before=f"{before:,}", archive=archive))
 
 
 def _indexed_ids(index_root: Path) -> set[str]:
@@ -327,8 +325,9 @@ def _write_generation(generation, archive, files, jobs, max_bytes, progress, rep
     lost = len(written) - ix.doc_count()
     if lost:
         raise IndexWriteFailed(
-            f"{lost} of {len(written)} articles were lost by a writer process (killed, or out "
-            f"of memory); nothing was published and the previous index is unchanged")
+            _("{lost} of {count} articles were lost by a writer process (killed, or out of "
+              "memory); nothing was published and the previous index is unchanged").format(
+                lost=lost, count=len(written)))
     report.added = sorted(written)
     report.documents = ix.doc_count()
 
@@ -428,9 +427,9 @@ def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
     lost = len(kept | written) - report.documents
     if lost:
         raise IndexWriteFailed(
-            f"{lost} of {len(written)} new or changed articles were lost by a writer process "
-            f"(killed, or out of memory); the rest were indexed. Run the index command "
-            f"again to add them.")
+            _("{lost} of {count} new or changed articles were lost by a writer process "
+              "(killed, or out of memory); the rest were indexed. Run the index command "
+              "again to add them.").format(lost=lost, count=len(written)))
     _classify(archive, report, written, indexed, gone, on_disk)
 
 

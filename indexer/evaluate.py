@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .analysis import SYLLABLE_RE, has_diacritics, nfc
+from .i18n import _
 from .search import ArchiveSearcher, SearchParams
 
 
@@ -94,7 +95,8 @@ def load_queries(path: Path) -> list[EvalQuery]:
                 items.append(EvalQuery(str(record["qid"]), str(record["query"]),
                                        frozenset(record["relevant"]), str(record.get("kind", "all"))))
             except (ValueError, KeyError, TypeError) as err:
-                raise ValueError(f"{path}, line {number}: not a query record ({err})") from None
+                raise ValueError(_("{path}, line {number}: not a query record ({error})").format(
+                    path=path, number=number, error=err)) from None
     return items
 
 
@@ -140,15 +142,18 @@ def _restoration(searcher: ArchiveSearcher, item: EvalQuery,
 def format_report(report: EvalReport, failures: int = 0) -> str:
     data = report.as_dict(failures)
     k = data["k"]
-    lines = [f"{'kind':<24}{'n':>5}{'MRR@' + str(k):>9}{'S@1':>7}{'S@' + str(k):>7}"
-             f"{'zero':>6}{'p50 ms':>9}{'p95 ms':>9}"]
+    kind_header, zero_header = _("kind"), _("zero")
+    lines = [f"{kind_header:<24}{'n':>5}{'MRR@' + str(k):>9}{'S@1':>7}{'S@' + str(k):>7}"
+             f"{zero_header:>6}{'p50 ms':>9}{'p95 ms':>9}"]
     for kind, m in data["metrics"].items():
         lines.append(f"{kind:<24}{m['queries']:>5}{m['mrr']:>9.3f}{m['success@1']:>7.2f}"
                      f"{m['success@k']:>7.2f}{m['zero_results']:>6}{m['median_ms']:>9.1f}"
                      f"{m['p95_ms']:>9.1f}")
     if data["restoration_accuracy"] is not None:
-        lines.append(f"diacritic restoration (syllables right): {data['restoration_accuracy']:.3f}")
+        lines.append(_("diacritic restoration (syllables right): {share}").format(
+            share=f"{data['restoration_accuracy']:.3f}"))
     for f in data["failures"]:
-        lines.append(f"  {f['qid']} [{f['kind']}] rank {f['rank'] or '-'}: {f['query']}")
-        lines.append(f"      first: {f['first']}")
+        lines.append("  " + _("{qid} [{kind}] rank {rank}: {query}").format(
+            qid=f["qid"], kind=f["kind"], rank=f["rank"] or "-", query=f["query"]))
+        lines.append("      " + _("first: {title}").format(title=f["first"]))
     return "\n".join(lines)

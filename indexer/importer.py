@@ -43,6 +43,7 @@ from typing import Any
 import yaml
 
 from .articles import clean_text, parse_date
+from .i18n import _
 
 _YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _SAFE_ID = re.compile(r"\w[\w.-]{0,199}")
@@ -77,10 +78,11 @@ def _text(record: dict, key: str, required: bool = False) -> str | None:
     value = record.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise _BadRecord(f"missing '{key}'")
+            raise _BadRecord(_("missing '{key}'").format(key=key))
         return None
     if not isinstance(value, str):
-        raise _BadRecord(f"'{key}' must be a string, got {type(value).__name__}")
+        raise _BadRecord(_("'{key}' must be a string, got {kind}").format(
+            key=key, kind=type(value).__name__))
     return value
 
 
@@ -88,8 +90,8 @@ def _record_id(record: dict) -> str:
     record_id = _text(record, "id", required=True)
     if not _SAFE_ID.fullmatch(record_id) or ".." in record_id:
         raise _BadRecord(
-            f"unsafe id {record_id!r}: use letters, digits, '_', '-' and '.' only "
-            "(no '/', no '..', not starting with '.')"
+            _("unsafe id {id}: use letters, digits, '_', '-' and '.' only (no '/', no '..', "
+              "not starting with '.')").format(id=repr(record_id))
         )
     return record_id
 
@@ -101,7 +103,7 @@ def _tags(record: dict) -> list[str] | None:
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-        raise _BadRecord("'tags' must be a list of strings or a comma-separated string")
+        raise _BadRecord(_("'tags' must be a list of strings or a comma-separated string"))
     tags = [" ".join(clean_text(t).split()) for t in value]
     return [t for t in tags if t] or None
 
@@ -111,14 +113,15 @@ def _front_matter(record: dict) -> tuple[dict[str, Any], str]:
     title = " ".join(clean_text(_text(record, "title", required=True)).split())
     body = clean_text(_text(record, "body", required=True))
     if not title:
-        raise _BadRecord("'title' is empty")
+        raise _BadRecord(_("'title' is empty"))
     if not body:
-        raise _BadRecord("'body' is empty")
+        raise _BadRecord(_("'body' is empty"))
     meta: dict[str, Any] = {"title": title}
     if (date := _text(record, "date")) is not None:
         parsed = parse_date(date)
         if parsed is None:
-            raise _BadRecord(f"'date' must be YYYY-MM-DD or ISO 8601, got {date!r}")
+            raise _BadRecord(_("'date' must be YYYY-MM-DD or ISO 8601, got {date}").format(
+                date=repr(date)))
         meta["date"] = dt.date.fromisoformat(parsed)
     for key, target in (("author", "author"), ("category", "category"),
                         ("url", "source"), ("source", "publisher")):
@@ -175,28 +178,32 @@ class _Importer:
                 if line.strip():
                     self.line(f"{source}:{number}", line)
         except (OSError, EOFError, zlib.error) as err:
-            self.report.errors.append(f"{source}: cannot read: {err}")
+            self.report.errors.append(_("{source}: cannot read: {error}").format(
+                source=source, error=err))
 
     def line(self, where: str, line: bytes) -> None:
         try:
             self.record(where, json.loads(line))
         except (ValueError, UnicodeDecodeError) as err:
-            self.report.errors.append(f"{where}: invalid JSON: {err}")
+            self.report.errors.append(_("{where}: invalid JSON: {error}").format(
+                where=where, error=err))
         except _BadRecord as err:
             self.report.errors.append(f"{where}: {err}")
 
     def record(self, where: str, record: Any) -> None:
         if not isinstance(record, dict):
-            raise _BadRecord("a record must be a JSON object")
+            raise _BadRecord(_("a record must be a JSON object"))
         record_id = _record_id(record)
         if record_id in self.seen:
-            raise _BadRecord(f"duplicate id {record_id!r} (first at {self.seen[record_id]})")
+            raise _BadRecord(_("duplicate id {id} (first at {where})").format(
+                id=repr(record_id), where=self.seen[record_id]))
         meta, body = _front_matter(record)
         folder = self.into
         if "category" in meta:
             slug = category_slug(meta["category"])
             if not slug:
-                raise _BadRecord(f"category {meta['category']!r} has no letters to name a folder")
+                raise _BadRecord(_("category {category} has no letters to name a "
+                                   "folder").format(category=repr(meta["category"])))
             folder = self.into / slug
         self.seen[record_id] = where
         path = folder / f"{record_id}.txt"

@@ -44,7 +44,7 @@ class LiveIndex:
         live = current_dir(self.index_root)
         if live is None:
             self._drop()
-            raise IndexMissing(f"no index in {self.index_root}: run `vnsearch index` to build it")
+            raise IndexMissing.absent(self.index_root)
         now = time.monotonic()
         if (self._searcher is not None and live == self._generation_dir
                 and now - self._checked < REFRESH_INTERVAL_SECONDS):
@@ -62,8 +62,7 @@ class LiveIndex:
             raise
         except OSError as err:  # the index's files vanishing while it is read
             self._drop()
-            raise IndexMissing(f"the index in {self.index_root} cannot be read "
-                               f"({err.strerror or err}): run `vnsearch index`") from err
+            raise IndexMissing.unreadable(self.index_root, err.strerror or err) from err
         return self._searcher
 
     def _open(self, live: Path) -> None:

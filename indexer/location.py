@@ -18,6 +18,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, clean_files
 
 from . import whoosh_internals
+from .i18n import _
 from .schema import build_schema, schema_signature
 
 CURRENT = "current"
@@ -26,6 +27,18 @@ _GEN_RE = re.compile(r"^gen-(\d{6})$")
 
 class IndexMissing(Exception):
     """There is no usable index yet: run ``vnsearch index`` first."""
+
+    @classmethod
+    def absent(cls, root: Path) -> IndexMissing:
+        """No index has been built in ``root`` (or it was removed)."""
+        return cls(_("no search index in the folder '{folder}': run `vnsearch index` to "
+                     "build it").format(folder=root))
+
+    @classmethod
+    def unreadable(cls, root: Path, error: object) -> IndexMissing:
+        """The index's files vanished or broke while they were read."""
+        return cls(_("the index in {folder} cannot be read ({error}): run `vnsearch index` "
+                     "to build it").format(folder=root, error=error))
 
 
 class IndexIncompatible(IndexMissing):
@@ -45,27 +58,27 @@ def current_dir(root: Path) -> Path | None:
 def open_current(root: Path) -> FileIndex:
     path = current_dir(root)
     if path is None or not whoosh_index.exists_in(str(path)):
-        raise IndexMissing(f"no index in {root}: run `vnsearch index` to build it")
+        raise IndexMissing.absent(root)
     try:
         index = whoosh_index.open_dir(str(path))
     except whoosh_index.IndexVersionError as err:
         raise _incompatible(root, str(err)) from err
     except (OSError, whoosh_index.IndexError) as err:
         # Files vanishing while they are read: the index was removed under a reader.
-        raise IndexMissing(f"the index in {root} cannot be read ({err}): run "
-                           "`vnsearch index` to build it") from err
+        raise IndexMissing.unreadable(root, err) from err
     except (AttributeError, ImportError, EOFError, ValueError) as err:
         raise _incompatible(root, str(err)) from err
     if schema_signature(index.schema) != schema_signature(build_schema()):
         index.close()
-        raise _incompatible(root, "its fields differ from this version's")
+        raise _incompatible(root, _("its fields differ from this version's"))
     return index
 
 
 def _incompatible(root: Path, reason: str) -> IndexIncompatible:
     return IndexIncompatible(
-        f"the index in {root} was built by another version of vnsearch and cannot be "
-        f"read ({reason}): rebuild it with `vnsearch index --full`"
+        _("the index in {folder} was built by another version of vnsearch and cannot be read "
+          "({reason}): rebuild it with `vnsearch index --full`").format(folder=root,
+                                                                        reason=reason)
     )
 
 

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .i18n import _
+
 LOCK_NAME = ".reindex.lock"
 
 
@@ -39,8 +41,8 @@ def reindex_lock(root: Path) -> Iterator[None]:
     key = root.resolve()
     with _held_here_guard:
         if key in _held_here:
-            raise IndexBusy(f"the index in {root} is already being updated by this process "
-                            f"(pid {os.getpid()})")
+            raise IndexBusy(_("the index in {folder} is already being updated by this "
+                              "process (pid {pid})").format(folder=root, pid=os.getpid()))
         _held_here.add(key)
     try:
         with _locked_file(root):
@@ -68,8 +70,9 @@ def _locked_file(root: Path) -> Iterator[None]:
         except OSError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
             raise IndexBusy(
-                f"the index in {root} is being updated by another vnsearch process ({holder}); "
-                "try again when it has finished"
+                _("the index in {folder} is being updated by another vnsearch process "
+                  "({holder}); try again when it has finished").format(folder=root,
+                                                                       holder=holder)
             ) from None
         os.ftruncate(fd, 0)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")

@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TextIO, TypeVar
 
+from .i18n import _, ngettext
+
 Item = TypeVar("Item")
 
 EVERY = 5.0
@@ -42,16 +44,21 @@ def progress_lines(
 def progress_line(done: int, total: int, elapsed: float) -> str:
     """"Indexing: 1,200 of 5,000 files (24%), 130 files/s, about 29 s left"."""
     rate = done / elapsed if elapsed > 0 else 0.0
-    line = f"Indexing: {done:,} of {total:,} files ({done * 100 // max(total, 1)}%)"
+    line = ngettext("Indexing: {done} of {total} file ({percent}%)",
+                    "Indexing: {done} of {total} files ({percent}%)", total).format(
+        done=f"{done:,}", total=f"{total:,}", percent=done * 100 // max(total, 1))
     if not rate:
         return line
-    return f"{line}, {rate:,.0f} files/s, about {_duration((total - done) / rate)} left"
+    return _("{progress}, {rate} files/s, about {duration} left").format(
+        progress=line, rate=f"{rate:,.0f}", duration=_duration((total - done) / rate))
 
 
 def _duration(seconds: float) -> str:
     seconds = round(seconds)
     if seconds < 60:
-        return f"{seconds} s"
+        return _("{seconds} s").format(seconds=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return _("{minutes} min {seconds:02d} s").format(minutes=seconds // 60,
+                                                         seconds=seconds % 60)
+    return _("{hours} h {minutes:02d} min").format(hours=seconds // 3600,
+                                                   minutes=seconds % 3600 // 60)

@@ -42,6 +42,7 @@ from .analysis import segment
 from .articles import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES
 from .articles import _ignored as ignored_name  # the scan's own rule for editor leftovers
 from .build import BuildReport, build
+from .i18n import _, ngettext
 from .lock import IndexBusy
 
 NOT_CHANGES = frozenset({"opened", "closed_no_write"})
@@ -141,9 +142,12 @@ class Watcher:
     def run(self, stop: threading.Event) -> None:
         """Bring the index up to date, then keep it so until ``stop`` is set."""
         observer = self._observe() if self.events else None
-        self.log(f"watching {self.archive} ("
-                 + ("file events, and " if observer else "no file events: ")
-                 + f"a full scan every {self.scan_interval:g} s)")
+        if observer:
+            self.log(_("watching {archive} (file events, and a full scan every {seconds} "
+                       "s)").format(archive=self.archive, seconds=f"{self.scan_interval:g}"))
+        else:
+            self.log(_("watching {archive} (no file events: a full scan every {seconds} "
+                       "s)").format(archive=self.archive, seconds=f"{self.scan_interval:g}"))
         segment("Việt Nam")  # load pyvi's model now rather than on the first change (~4 s)
         next_scan = 0.0  # the first pass is a scan: changes made while nobody watched
         try:
@@ -165,8 +169,9 @@ class Watcher:
             observer.schedule(self.changes, str(self.archive), recursive=True)
             observer.start()
         except OSError as err:  # no inotify, watch limit reached, archive missing
-            self.log(f"file events are not available ({err.strerror or err}); "
-                     f"scanning every {self.scan_interval:g} s instead")
+            self.log(_("file events are not available ({problem}); scanning every "
+                       "{seconds} s instead").format(problem=err.strerror or err,
+                                                     seconds=f"{self.scan_interval:g}"))
             return None
         return observer
 
@@ -177,7 +182,8 @@ class Watcher:
         except IndexBusy:
             return False
         except Exception as err:  # one failed update must not end watching: the next retries
-            self.log(f"could not update the index: {type(err).__name__}: {err}")
+            self.log(_("could not update the index: {error}").format(
+                error=f"{type(err).__name__}: {err}"))
             return True
         self.updates += 1
         self._report(report)
@@ -185,20 +191,26 @@ class Watcher:
 
     def _report(self, report: BuildReport) -> None:
         """Say what changed, and each rejection once (a periodic scan finds them again)."""
-        changed = [("added", report.added), ("updated", report.updated),
-                   ("renamed", [f"{a} → {b}" for a, b in report.renamed]),
-                   ("deleted", report.deleted)]
-        if any(items for _, items in changed):
-            summary = ", ".join(f"{len(items)} {label}" for label, items in changed if items)
-            self.log(f"index updated in {report.elapsed:.1f} s: {summary}; "
-                     f"{report.documents} articles")
-            for label, items in changed:
+        changed = [(_("added"), _("{count} added"), report.added),
+                   (_("updated"), _("{count} updated"), report.updated),
+                   (_("renamed"), _("{count} renamed"),
+                    [f"{a} → {b}" for a, b in report.renamed]),
+                   (_("deleted"), _("{count} deleted"), report.deleted)]
+        if any(items for label, counted, items in changed):
+            summary = ", ".join(counted.format(count=len(items))
+                                for label, counted, items in changed if items)
+            self.log(ngettext("index updated in {seconds} s: {summary}; {count} article",
+                              "index updated in {seconds} s: {summary}; {count} articles",
+                              report.documents).format(seconds=f"{report.elapsed:.1f}",
+                                                       summary=summary,
+                                                       count=report.documents))
+            for label, counted, items in changed:
                 for item in items[:10]:
                     self.log(f"  {label} {item}")
         rejected = {err.id: err.reason for err in report.rejected}
         for doc_id, reason in rejected.items():
             if self._rejected.get(doc_id) != reason:
-                self.log(f"rejected {doc_id}: {reason}")
+                self.log(_("rejected {id}: {reason}").format(id=doc_id, reason=reason))
         self._rejected = rejected
 
 

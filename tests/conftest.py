@@ -1,4 +1,5 @@
-"""A shared sample of the real corpus, built once per test session (skipped without it).
+"""A shared sample of the real corpus, built once per test session (skipped without it),
+and English for every test.
 
 The corpus text is read at test time from ``../shared/corpus`` and written only into a
 temporary folder: it never enters the repository. The first core shards are a uniform
@@ -34,6 +35,16 @@ class CorpusSample:
     index: Path
     searcher: ArchiveSearcher
     build_seconds: float
+
+
+@pytest.fixture(scope="session", autouse=True)
+def english():
+    """Tests read vnsearch's messages in English whatever the machine's locale (the
+    language tests choose a language for each run they make). Set in the environment, so
+    ``vnsearch`` processes that tests start speak English too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VNSEARCH_LANG", "en")
+        yield
 
 
 def corpus_available() -> bool:

@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -22,6 +23,8 @@ from helpers import (
 from indexer.articles import read_article, scan_archive
 from indexer.cli import main
 from indexer.lock import reindex_lock
+from webapp import create_app
+from webfixtures import build_index
 
 
 def run(*args: str):
@@ -45,6 +48,20 @@ def small_index(tmp_path_factory):
     result = run("index", "--archive", archive, "--index", root / "index", "--jobs", "1")
     assert result.exit_code == 0, result.output
     return root / "index"
+
+
+def test_every_option_says_what_it_does():
+    for name, command in main.commands.items():
+        assert command.help, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"vnsearch {name} {param.opts[0]} has no help text"
+
+
+def test_help_names_the_environment_variables():
+    assert "VNSEARCH_ARCHIVE" in run("--help").stdout
+    out = " ".join(run("index", "--help").stdout.split())
+    assert "env var: VNSEARCH_ARCHIVE" in out and "env var: VNSEARCH_INDEX" in out
 
 
 # --------------------------------------------------------------------------- index
@@ -197,6 +214,17 @@ def test_check_names_unusable_lines_of_the_archives_abbreviations(clean_archive)
     assert "Checked 2 files" in result.stdout  # the file is not read as an article
 
 
+def test_check_lists_every_undated_article_with_verbose(tmp_path):
+    archive = tmp_path / "archive"
+    for i in range(12):
+        write_article(archive, f"bai-{i:02d}.txt", f"Bài {i}", f"Nội dung bài số {i}.")
+    out = run("check", "--archive", archive).stdout
+    assert "… and 2 more (--verbose lists them all)" in out and "bai-11.txt" not in out
+    result = run("check", "--archive", archive, "--verbose")
+    assert result.exit_code == 0
+    assert "bai-11.txt" in result.stdout and "more (--verbose" not in result.stdout
+
+
 def test_check_missing_archive_exit_2(tmp_path):
     result = run("check", "--archive", tmp_path / "khong-co")
     assert result.exit_code == 2
@@ -210,7 +238,7 @@ def test_search_text_output(small_index):
     result = run("search", "Đảng bộ Khối", "--index", small_index)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"1 results \(\d+\.\d\d s\)", lines[0])
+    assert re.fullmatch(r"1 result \(\d+\.\d\d s\)", lines[0])
     assert "Did you mean" not in result.stdout
     first = result.stdout.index("\n1. ")
     block = result.stdout[first:]
@@ -235,7 +263,8 @@ def test_search_json_output(small_index):
     assert data["total"] == len(data["hits"]) >= 1
     assert data["suggestion"] is None
     first = data["hits"][0]
-    assert set(first) == {"path", "title", "snippet", "score"}
+    assert set(first) == {"id", "path", "title", "url", "snippet", "snippet_text", "date",
+                          "category", "author", "score"}  # those of /api/search
     assert first["path"] == "giao-thong/con-duong-moi.txt"
     assert first["title"] == "Con đường mới về quê"
     assert "<mark>đường</mark>" in first["snippet"]
@@ -250,10 +279,29 @@ def test_search_json_no_results(small_index):
     assert data["total"] == 0 and data["hits"] == []
 
 
-def test_search_without_index_exit_2(tmp_path):
-    result = run("search", "bão", "--index", tmp_path / "khong-co")
+def test_search_without_index_exit_2_and_names_the_folder(tmp_path):
+    folder = tmp_path / "khong-co"
+    result = run("search", "bão", "--index", folder)
     assert result.exit_code == 2
-    assert "vnsearch index" in result.stderr
+    assert f"no search index in the folder '{folder}': run `vnsearch index`" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def web_index(tmp_path_factory) -> tuple[Path, Path]:
+    return build_index(tmp_path_factory.mktemp("json"))
+
+
+@pytest.mark.parametrize("query", ["lúa gạo", "festival hue", "Đảng bộ Khối"])
+def test_search_json_hits_are_the_apis(web_index, query):
+    """A script written against /api/search reads `vnsearch search --json` as well."""
+    archive, index = web_index
+    client = create_app({"INDEX_ROOT": index, "ARCHIVE_ROOT": archive, "TESTING": True}
+                        ).test_client()
+    api = client.get("/api/search", query_string={"q": query}).get_json()
+    result = run("search", query, "--index", index, "--archive", archive, "--json")
+    assert result.exit_code == 0, result.output
+    assert api["hits"], query
+    assert json.loads(result.stdout)["hits"] == api["hits"]
 
 
 # --------------------------------------------------------------------------- import

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 OWN = {"indexer", "webapp"}
 NOT_THE_APP = {"pytest", "hypothesis", "playwright", "pluggy", "iniconfig", "packaging",
                "sortedcontainers", "attrs", "greenlet", "pyee", "typing-extensions",
-               "pygments", "setuptools", "vnsearch"}
+               "pygments", "setuptools", "vnsearch", "babel"}
 """Distributions loaded here by the test tools and the venv itself, not by vnsearch."""
 
 

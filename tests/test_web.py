@@ -731,7 +731,7 @@ def test_serve_falls_back_to_waitress_without_gunicorn(tmp_path, monkeypatch, ca
     serve.run(tmp_path / "index", tmp_path / "archive", "127.0.0.1", 8124, 2)
     out = capsys.readouterr()
     assert "Serving on http://127.0.0.1:8124/" in out.out
-    assert "No index" in out.err
+    assert "No search index in the folder" in out.err
     assert served["threads"] == 2 and served["port"] == 8124
     assert served["app"].config["INDEX_ROOT"] == (tmp_path / "index").resolve()
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from flask import Flask
 
+from indexer.i18n import _
 from indexer.search import ArchiveSearcher, IndexMissing
 
 from . import create_app
@@ -95,8 +96,8 @@ def run(index_root: Path, archive: Path, host: str, port: int, workers: int | No
     """Serve until interrupted; a missing index only makes pages answer 503 until it exists."""
     factory = app_factory(Path(index_root).resolve(), Path(archive).resolve(),
                           served_url(host, port))
-    print(f"Serving on http://{bind_address(host, port)}/ (index: {index_root}; "
-          "press Ctrl-C to stop)", flush=True)
+    print(_("Serving on {url} (index: {index}; press Ctrl-C to stop)").format(
+        url=f"http://{bind_address(host, port)}/", index=index_root), flush=True)
     problem = _index_problem(Path(index_root))
     if problem:
         print(problem, file=sys.stderr, flush=True)
@@ -114,10 +115,12 @@ def _index_problem(index_root: Path) -> str | None:
     try:
         searcher.info()
     except IndexMissing:
-        return f"No index in {index_root} yet: pages answer 503 until `vnsearch index` builds it."
+        return _("No search index in the folder '{folder}' yet: pages answer 503 until "
+                 "`vnsearch index` builds it.").format(folder=index_root)
     except Exception as err:  # e.g. an index written by an incompatible version
-        return (f"The index in {index_root} cannot be opened ({type(err).__name__}: {err}); "
-                "rebuild it with `vnsearch index --full`.")
+        return _("The index in {folder} cannot be opened ({error}); rebuild it with "
+                 "`vnsearch index --full`.").format(folder=index_root,
+                                                     error=f"{type(err).__name__}: {err}")
     finally:
         searcher.close()
     return None
@@ -144,7 +147,7 @@ def _waitress(app: Flask, host: str, port: int, threads: int) -> None:
     try:
         serve(app, host=host, port=port, threads=threads)
     except KeyboardInterrupt:
-        print("Stopped.", flush=True)
+        print(_("Stopped."), flush=True)
 
 
 if Worker is not None:

@@ -13,8 +13,9 @@ from flask import (
     url_for,
 )
 
+from indexer.hitjson import hit_json
 from indexer.search import (
-    MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, ArchiveSearcher, ArticleView, FacetValue, Hit,
+    MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, ArchiveSearcher, ArticleView, FacetValue,
     IndexMissing, SearchParams, SearchResults,
 )
 
@@ -119,7 +120,8 @@ def _results_json(results: SearchResults) -> dict:
         "per_page": params.per_page,
         "pages": results.pages,
         "took_ms": round(results.took_ms, 2),
-        "hits": [_hit_json(hit, params.q) for hit in results.hits],
+        "hits": [hit_json(hit, url_for("views.article", article_id=hit.id, q=params.q))
+                 for hit in results.hits],
         "facets": {
             name: [{"value": f.value, "count": f.count} for f in values]
             for name, values in results.facets.items()
@@ -131,21 +133,6 @@ def _results_json(results: SearchResults) -> dict:
         "truncated": results.truncated,
         "timed_out": results.timed_out,
         "limits": {"max_page": MAX_PAGE, "max_per_page": MAX_PER_PAGE},
-    }
-
-
-def _hit_json(hit: Hit, q: str) -> dict:
-    return {
-        "id": hit.id,
-        "path": hit.id,
-        "title": hit.title,
-        "url": url_for("views.article", article_id=hit.id, q=q),
-        "snippet": str(hit.snippet_html),
-        "snippet_text": hit.snippet_text,
-        "date": hit.date,
-        "category": hit.category,
-        "author": hit.author,
-        "score": round(hit.score, 4),
     }
 
 
