@@ -87,6 +87,7 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     _list("deleted", report.deleted, limit)
     if report.unreadable:
         _list("unreadable", report.unreadable, limit)  # kept: see the folder's rejection
+    _duplicates(report.duplicates, report.folded, verbose)
     click.echo(f"  unchanged  {_num(report.unchanged)}")
     click.echo(f"  skipped    {_num(report.skipped)} (hidden files, editor backups, other kinds)")
     _list("rejected", [str(e) for e in report.rejected], None)
@@ -95,6 +96,16 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
         f"the index holds {_num(report.documents)} articles."
     )
     sys.exit(1 if report.rejected else 0)
+
+
+def _duplicates(groups: list[list[str]], folded: int, verbose: bool) -> None:
+    """How many files are copies, indexed once as the first of each group; the groups
+    themselves only with --verbose, since they are the same on every run."""
+    note = "" if verbose or not folded else ", --verbose lists them"
+    click.echo(f"  duplicates {_num(folded)} (each text indexed once, as its first file{note})")
+    if verbose:
+        for group in groups:
+            click.echo(f"    {' = '.join(printable(doc_id) for doc_id in group)}")
 
 
 def _progress_bar(items):

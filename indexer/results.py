@@ -116,3 +116,5 @@ class ArticleView:
     source_url: str | None
     tags: list[str]
     related: list[RelatedArticle]
+    copies: list[str] = field(default_factory=list)
+    """Ids of the files holding the same text, which are not results of their own."""

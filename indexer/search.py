@@ -24,6 +24,7 @@ from . import engine, intersect, present, termcache  # noqa: F401  (termcache: r
 from . import suggest as suggester
 from .abbreviations import AbbreviationSource
 from .highlight import marks_for
+from .links import addresses, links_of
 from .live import LiveIndex
 from .location import IndexIncompatible, IndexMissing
 from .query import MAX_QUERY_CHARS, QueryPlan, build_plan
@@ -196,7 +197,16 @@ class ArchiveSearcher:
             marks = marks_for(self.plan(searcher, q))
             stored = searcher.stored_fields(docnum)
             similar = present.related_articles(searcher, docnum, stored, related) if related else []
-        return present.article(article_id, stored, marks, similar)
+            copies = sorted(links_of(searcher.reader(), docnum).copies)
+        return present.article(article_id, stored, marks, similar, copies)
+
+    def moved(self, article_id: str) -> str | None:
+        """The article an address leads to when it is no article's own: a copy's indexed
+        article, or where a renamed or deleted file's text is now; None otherwise."""
+        with self.live.use() as searcher:
+            if searcher.document_number(id=article_id) is not None:
+                return None
+            return addresses(searcher.reader()).get(article_id)
 
 
 __all__ = [
