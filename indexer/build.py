@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import runlog
 from .analysis import SECTION_BREAK
 from .arraywriter import ArraySegmentWriter, ParallelArrayWriter
 from .articles import (
@@ -253,15 +254,17 @@ def build(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     allow_deletions: bool = False,
+    trigger: str = "index",
 ) -> BuildReport:
-    """Bring the index in line with the archive.
+    """Bring the index in line with the archive, and save what the run did for the
+    librarian's page (``runlog``; ``trigger`` says who started it: "index" or "watch").
 
     Raises ``IndexBusy`` if another run holds the index, ``TooManyDeletions`` (changing
     nothing) if the run would delete more than half of the indexed articles and
     ``allow_deletions`` is not given, and ``OSError`` for a full disk, after removing
     whatever it had written.
     """
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     jobs = jobs or os.cpu_count() or 1
     with reindex_lock(index_root):
         # Leftovers of a run that failed or was killed are removed first: on a full disk
@@ -270,15 +273,29 @@ def build(
         discard_uncommitted(index_root)
         scan = scan_archive(archive)
         report = BuildReport(skipped=scan.skipped, rejected=list(scan.rejected))
-        if full or current_dir(index_root) is None or not _readable(index_root):
-            report.full = True
-            _full(archive, index_root, scan.files, jobs, max_bytes, progress, report,
-                  allow_deletions)
-        else:
-            _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
-                         allow_deletions)
-    report.elapsed = time.perf_counter() - started
+        try:
+            if full or current_dir(index_root) is None or not _readable(index_root):
+                report.full = True
+                _full(archive, index_root, scan.files, jobs, max_bytes, progress, report,
+                      allow_deletions)
+            else:
+                _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
+                             allow_deletions)
+        except Exception as err:
+            report.elapsed = time.perf_counter() - started
+            runlog.record(index_root, report, trigger=trigger, started=started_at,
+                          error=_failure(err))
+            raise
+        report.elapsed = time.perf_counter() - started
+        runlog.record(index_root, report, trigger=trigger, started=started_at)
     return report
+
+
+def _failure(err: Exception) -> str:
+    """Why a run failed, in a line (a full disk says which file)."""
+    if isinstance(err, OSError) and err.strerror:
+        return f"could not write the index: {err.strerror} ({err.filename or 'index'})"
+    return str(err) or type(err).__name__
 
 
 PARALLEL_MIN_FILES = 200
