@@ -27,11 +27,12 @@ from .highlight import marks_for
 from .links import addresses, links_of
 from .live import LiveIndex
 from .location import IndexIncompatible, IndexMissing
+from .overview import overview as index_overview
 from .query import MAX_QUERY_CHARS, QueryPlan, build_plan
 from .rerank import RERANK_DEPTH, rerank
 from .results import (
     DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, SORTS, ArticleView, FacetValue, Hit,
-    RelatedArticle, SearchParams, SearchResults,
+    IndexOverview, RelatedArticle, SearchParams, SearchResults,
 )
 from .spelling import Vocabulary
 
@@ -108,6 +109,13 @@ class ArchiveSearcher:
 
     def ids(self) -> set[str]:
         return self.live.ids()
+
+    def overview(self) -> IndexOverview:
+        """The live index at a glance, for the librarian's page."""
+        with self.live.use() as searcher:
+            info = self.live.info()
+            generation = self.index_root / info["generation"] if info["generation"] else None
+            return index_overview(searcher.reader(), generation, info["last_reindex"])
 
     def plan(self, searcher, q: str, spell: bool = True) -> QueryPlan:
         """The query read against the live index's vocabulary and the abbreviations;
@@ -211,6 +219,6 @@ class ArchiveSearcher:
 
 __all__ = [
     "ArchiveSearcher", "ArticleView", "FacetValue", "Hit", "IndexIncompatible", "IndexMissing",
-    "RelatedArticle", "SearchParams", "SearchResults", "DEFAULT_PER_PAGE", "MAX_PER_PAGE",
-    "MAX_PAGE", "MAX_QUERY_CHARS", "SORTS",
+    "IndexOverview", "RelatedArticle", "SearchParams", "SearchResults", "DEFAULT_PER_PAGE",
+    "MAX_PER_PAGE", "MAX_PAGE", "MAX_QUERY_CHARS", "SORTS",
 ]
