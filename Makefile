@@ -35,4 +35,5 @@ soak: $(TEST_STAMP)
 	$(BIN)/python bench/soak.py --slow-clients 50 --slow-seconds 60
 
 clean:
-	rm -rf $(VENV) index/current index/gen-* index/.current.* index/.reindex.lock
+	rm -rf $(VENV) index/current index/gen-* index/.current.* index/.reindex.lock \
+		index/last-run.json index/.last-run.json.* index/.watch.lock
