@@ -47,4 +47,5 @@ catalogs: $(TEST_STAMP)
 	rm $(POT)
 
 clean:
-	rm -rf $(VENV) index/current index/gen-* index/.current.* index/.reindex.lock
+	rm -rf $(VENV) index/current index/gen-* index/.current.* index/.reindex.lock \
+		index/last-run.json index/.last-run.json.* index/.watch.lock

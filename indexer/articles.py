@@ -71,6 +71,19 @@ class Article:
     size: int
     mtime: float
 
+    @property
+    def text_hash(self) -> str:
+        """What makes two files the same article: see ``text_hash``."""
+        return text_hash(self.title, self.body)
+
+
+def text_hash(title: str, body: str) -> str:
+    """A digest of an article's cleaned title and body: files with equal digests are exact
+    duplicates, shown once. Front matter (date, author, tags) is not part of it, since a
+    copy saved twice often differs only there; the title is, since articles that share a
+    short body ("Ảnh: TTXVN", "Xem video") under different titles are not the same."""
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
 
 class ArticleError(Exception):
     """A file that cannot be used. ``str(err) == f"{id}: {reason}"``."""

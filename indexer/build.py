@@ -8,6 +8,11 @@ overlapped with writing instead of being added on top of it, and nothing is pick
 An incremental run diffs the archive against the ``state`` column (size, mtime, checksum)
 and only reads files whose size or mtime changed; only files whose checksum changed are
 re-segmented.
+
+Exact duplicates are indexed once, as the first of them in id order, which records the
+others as its copies; the ids of files that are gone but whose text lives on lead to the
+article holding it (``indexer.links``). A full rebuild takes these from the previous
+generation, and an incremental run carries them over.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import whoosh_internals
+from . import runlog
 from .analysis import SECTION_BREAK
 from .arraywriter import ArraySegmentWriter, ParallelArrayWriter
 from .articles import (
@@ -30,8 +36,10 @@ from .articles import (
     file_checksum,
     read_or_reject,
     scan_archive,
+    text_hash,
 )
 from .i18n import _
+from .links import Known, Links, Present, column, groups, plan
 from .location import (
     IndexMissing,
     current_dir,
@@ -78,8 +86,15 @@ class BuildReport:
     skipped: int = 0
     rejected: list[ArticleError] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # kept: their folder cannot be read
+    duplicates: list[list[str]] = field(default_factory=list)
+    """Every article with exact duplicates, as [indexed id, copy id, …], after the run."""
     elapsed: float = 0.0
     documents: int = 0
+
+    @property
+    def folded(self) -> int:
+        """Files not indexed as results of their own: copies of an indexed article."""
+        return sum(len(group) - 1 for group in self.duplicates)
 
     @property
     def indexed(self) -> int:
@@ -93,12 +108,19 @@ class FileState:
     checksum: str
 
     def encode(self) -> bytes:
-        return f"{self.size} {self.mtime!r} {self.checksum}".encode()
+        return self.text().encode()
+
+    def text(self) -> str:
+        return f"{self.size} {self.mtime!r} {self.checksum}"
 
     @classmethod
-    def decode(cls, raw: bytes) -> "FileState":
-        size, mtime, checksum = raw.decode().split(" ")
+    def decode(cls, raw: bytes | str) -> "FileState":
+        size, mtime, checksum = (raw.decode() if isinstance(raw, bytes) else raw).split(" ")
         return cls(int(size), float(mtime), checksum)
+
+    @classmethod
+    def of(cls, article: Article) -> "FileState":
+        return cls(article.size, article.mtime, article.checksum)
 
 
 SECTION_CHARS = 20_000
@@ -135,49 +157,87 @@ def in_sections(body: str, limit: int = SECTION_CHARS) -> str:
     return SECTION_BREAK.join(pieces)
 
 
-def to_document(article: Article) -> dict:
+def to_document(article: Article, links: Links | None = None) -> dict:
     """The Whoosh document for one article: display fields, columns and text to analyse."""
-    both = article.title + SECTION_BREAK + in_sections(article.body)
-    doc = {
+    stored = {
         "id": article.id,
         "title": article.title,
         "body": article.body,
         "source_url": article.source_url,
         "tags": list(article.tags),
-        "state": FileState(article.size, article.mtime, article.checksum).encode(),
-        "title_column": article.title.encode("utf-8"),
     }
-    doc.update({name: both for name in TEXT_FIELDS})
-    doc.update({name: article.title for name in TITLE_FIELDS})
     for name in ("date", "author", "category"):
         value = getattr(article, name)
         if value:
-            doc[name] = value
+            stored[name] = value
     if article.date:
-        doc["year"] = article.date[:4]
+        stored["year"] = article.date[:4]
+    return _document(stored, FileState.of(article).encode(), links or Links())
+
+
+def _document(stored: dict, state: bytes, links: Links) -> dict:
+    """The document made from its stored fields: what is analysed and every column derive
+    from them, so an article whose links change is rewritten from the index alone."""
+    title, body = stored["title"], stored["body"]
+    both = title + SECTION_BREAK + in_sections(body)
+    doc = dict(stored)
+    doc.update({name: both for name in TEXT_FIELDS})
+    doc.update({name: title for name in TITLE_FIELDS})
+    doc.update(state=state, title_column=title.encode("utf-8"),
+               content=text_hash(title, body).encode(), links=links.encode())
     return {k: v for k, v in doc.items() if v is not None}
 
 
-def _documents(
-    root: Path, files: list[ArchiveFile], max_bytes: int, report: "BuildReport"
-) -> Iterator[dict]:
+def _relinked(searcher, doc_id: str, links: Links) -> dict:
+    """An indexed article's document again, with other links."""
+    docnum = searcher.document_number(id=doc_id)
+    return _document(searcher.stored_fields(docnum),
+                     column(searcher.reader(), "state")[docnum], links)
+
+
+def _articles(
+    root: Path, files: Iterable[ArchiveFile], max_bytes: int, report: "BuildReport"
+) -> Iterator[Article]:
     """Read each file; rejected ones go to the report and the rest of the archive goes on."""
     for file in files:
         article = read_or_reject(root, file, max_bytes)
         if isinstance(article, ArticleError):
             report.rejected.append(article)
         else:
-            yield to_document(article)
+            yield article
 
 
-def _indexed_states(index) -> dict[str, FileState]:
+@dataclass
+class Recorded:
+    """What an index recorded: every file it knew (indexed or copies) and the links of
+    each indexed article."""
+
+    known: dict[str, Known] = field(default_factory=dict)
+    links: dict[str, Links] = field(default_factory=dict)
+
+    @property
+    def indexed(self) -> set[str]:
+        return set(self.links)
+
+    def states(self) -> dict[str, FileState]:
+        return {doc_id: FileState.decode(k.state) for doc_id, k in self.known.items()}
+
+    def former(self) -> dict[str, list[str]]:
+        return {doc_id: links.former for doc_id, links in self.links.items() if links.former}
+
+
+def _recorded(index) -> Recorded:
+    recorded = Recorded()
     with index.reader() as reader:
-        ids = reader.column_reader("id")
-        states = reader.column_reader("state")
-        return {
-            ids[docnum]: FileState.decode(states[docnum])
-            for docnum in reader.all_doc_ids()
-        }
+        ids, states, texts, linked = (reader.column_reader(name)
+                                      for name in ("id", "state", "content", "links"))
+        for docnum in reader.all_doc_ids():
+            doc_id, text = ids[docnum], texts[docnum].decode()
+            links = recorded.links[doc_id] = Links.decode(linked[docnum])
+            recorded.known[doc_id] = Known(states[docnum].decode(), text, doc_id)
+            for copy, state in links.copies.items():
+                recorded.known[copy] = Known(state, text, doc_id)
+    return recorded
 
 
 Progress = Callable[[Iterable], Iterable]
@@ -192,8 +252,10 @@ def build(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     allow_deletions: bool = False,
+    trigger: str = "index",
 ) -> BuildReport:
-    """Bring the index in line with the archive.
+    """Bring the index in line with the archive, and save what the run did for the
+    librarian's page (``runlog``; ``trigger`` says who started it: "index" or "watch").
 
     Raises ``WhooshVersionError`` (before reading or writing anything) if the installed
     Whoosh is not the release vnsearch writes the index format of, ``IndexBusy`` if another
@@ -202,7 +264,7 @@ def build(
     ``OSError`` for a full disk, after removing whatever it had written.
     """
     whoosh_internals.check_version()
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     jobs = jobs or os.cpu_count() or 1
     with reindex_lock(index_root):
         # Leftovers of a run that failed or was killed are removed first: on a full disk
@@ -211,15 +273,29 @@ def build(
         discard_uncommitted(index_root)
         scan = scan_archive(archive)
         report = BuildReport(skipped=scan.skipped, rejected=list(scan.rejected))
-        if full or current_dir(index_root) is None or not _readable(index_root):
-            report.full = True
-            _full(archive, index_root, scan.files, jobs, max_bytes, progress, report,
-                  allow_deletions)
-        else:
-            _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
-                         allow_deletions)
-    report.elapsed = time.perf_counter() - started
+        try:
+            if full or current_dir(index_root) is None or not _readable(index_root):
+                report.full = True
+                _full(archive, index_root, scan.files, jobs, max_bytes, progress, report,
+                      allow_deletions)
+            else:
+                _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
+                             allow_deletions)
+        except Exception as err:
+            report.elapsed = time.perf_counter() - started
+            runlog.record(index_root, report, trigger=trigger, started=started_at,
+                          error=_failure(err))
+            raise
+        report.elapsed = time.perf_counter() - started
+        runlog.record(index_root, report, trigger=trigger, started=started_at)
     return report
+
+
+def _failure(err: Exception) -> str:
+    """Why a run failed, in a line (a full disk says which file)."""
+    if isinstance(err, OSError) and err.strerror:
+        return f"could not write the index: {err.strerror} ({err.filename or 'index'})"
+    return str(err) or type(err).__name__
 
 
 PARALLEL_MIN_FILES = 200
@@ -265,14 +341,15 @@ def _check_deletions(before: int, after: int, allow_deletions: bool, archive: Pa
             removed=f"{before - after:,}", before=f"{before:,}", archive=archive))
 
 
-def _indexed_ids(index_root: Path) -> set[str]:
-    """Ids in the live index (none if there is no readable one), before a full rebuild."""
+def _recorded_live(index_root: Path) -> Recorded:
+    """What the live index recorded (nothing if there is no readable one), before a full
+    rebuild: how many articles it held, and where old addresses lead."""
     try:
         ix = open_current(index_root)
     except IndexMissing:
-        return set()
+        return Recorded()
     try:
-        return set(_indexed_states(ix))
+        return _recorded(ix)
     finally:
         ix.close()
 
@@ -286,23 +363,17 @@ def _readable(index_root: Path) -> bool:
     return True
 
 
-def _write_all(writer, archive, files, max_bytes, progress, report, add) -> set[str]:
-    """Feed every readable file to the writer; returns the ids written."""
-    written: set[str] = set()
-    stream = progress(files) if progress else files
-    for doc in _documents(archive, stream, max_bytes, report):
-        add(**doc)
-        written.add(doc["id"])
-    return written
-
-
 def _full(archive, index_root, files, jobs, max_bytes, progress, report,
           allow_deletions) -> None:
-    before = _indexed_ids(index_root)
+    before = _recorded_live(index_root)
     generation = new_generation(index_root)
     try:
-        _write_generation(generation, archive, files, jobs, max_bytes, progress, report)
-        _check_deletions(len(before), report.documents, allow_deletions, archive)
+        present = _write_generation(generation, archive, files, jobs, max_bytes, progress,
+                                    report)
+        _check_deletions(len(before.known), len(present), allow_deletions, archive)
+        links = plan(present, before.known, before.former())
+        _write_links(generation, links)
+        report.duplicates = groups(links)
     except BaseException:
         # An unpublished generation is never read: on a full disk it only holds the space.
         shutil.rmtree(generation, ignore_errors=True)
@@ -310,26 +381,58 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report,
     publish(index_root, generation)
 
 
-def _write_generation(generation, archive, files, jobs, max_bytes, progress, report) -> None:
+def _write_generation(generation, archive, files, jobs, max_bytes, progress, report
+                      ) -> dict[str, Present]:
+    """Index the first file of each text (files come in id order) and return every usable
+    file; the links are written afterwards, once every copy is known (``_write_links``)."""
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.create_in(str(generation), build_schema())
     writer = _writer(ix, files, jobs)
+    present: dict[str, Present] = {}
+    first: set[str] = set()
     try:
-        written = _write_all(writer, archive, files, max_bytes, progress, report,
-                             writer.add_document)
+        stream = progress(files) if progress else files
+        for article in _articles(archive, stream, max_bytes, report):
+            text = article.text_hash
+            present[article.id] = Present(text, FileState.of(article).text())
+            if text not in first:
+                first.add(text)
+                writer.add_document(**to_document(article))
         writer.commit()
     except BaseException:
         _abandon(writer)
         raise
-    lost = len(written) - ix.doc_count()
+    lost = len(first) - ix.doc_count()
     if lost:
         raise IndexWriteFailed(
             _("{lost} of {count} articles were lost by a writer process (killed, or out of "
               "memory); nothing was published and the previous index is unchanged").format(
-                lost=lost, count=len(written)))
-    report.added = sorted(written)
+                lost=lost, count=len(first)))
+    report.added = sorted(present)
     report.documents = ix.doc_count()
+    return present
+
+
+def _write_links(generation: Path, links: dict[str, Links]) -> None:
+    """Rewrite the articles of a new, unpublished generation that have copies or former
+    ids: a second commit that no reader sees before the generation is published."""
+    from whoosh import index as whoosh_index
+
+    linked = {doc_id: article for doc_id, article in links.items() if article}
+    if not linked:
+        return
+    ix = whoosh_index.open_dir(str(generation))
+    with ix.searcher() as searcher:
+        docs = [_relinked(searcher, doc_id, article) for doc_id, article in linked.items()]
+    writer = ArraySegmentWriter(ix, compound=False)
+    try:
+        for doc in docs:
+            writer.update_document(**doc)
+        writer.commit()
+    except BaseException:
+        _abandon(writer)
+        raise
 
 
 def _changed(root: Path, files: list[ArchiveFile], indexed: dict[str, FileState], deep: bool
@@ -369,22 +472,23 @@ class VerifyReport:
 
 
 def verify(archive: Path, index_root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> VerifyReport:
-    """Compare the index with the archive, checksumming every file; changes nothing."""
+    """Compare the index with the archive, checksumming every file; changes nothing. A copy
+    counts as indexed: the index records it with the article it duplicates."""
     ix = open_current(index_root)
-    indexed = _indexed_states(ix)
+    known = _recorded(ix).states()
     scan = scan_archive(archive)
-    to_read, _ = _changed(archive, scan.files, indexed, deep=True)
+    to_read, _ = _changed(archive, scan.files, known, deep=True)
     report = VerifyReport(documents=ix.doc_count(), rejected=list(scan.rejected))
     for file in to_read:
         outcome = read_or_reject(archive, file, max_bytes)
         if isinstance(outcome, ArticleError):
             report.rejected.append(outcome)
-            if file.id in indexed:
+            if file.id in known:
                 report.orphaned.append(file.id)
             continue
-        (report.stale if file.id in indexed else report.missing).append(file.id)
+        (report.stale if file.id in known else report.missing).append(file.id)
     on_disk = {f.id for f in scan.files}
-    report.orphaned = sorted(set(report.orphaned) | (set(indexed) - on_disk))
+    report.orphaned = sorted(set(report.orphaned) | (set(known) - on_disk))
     return report
 
 
@@ -394,26 +498,82 @@ def _in_folders(doc_id: str, folders: list[str]) -> bool:
 
 def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
                  allow_deletions) -> None:
-    files = scan.files
     ix = open_current(index_root)
-    indexed = _indexed_states(ix)
-    on_disk = {f.id: f for f in files}
-    to_read, report.unchanged = _changed(archive, files, indexed, deep=False)
-    missing = set(indexed) - set(on_disk)
+    before = _recorded(ix)
+    on_disk = {f.id: f for f in scan.files}
+    to_read, report.unchanged = _changed(archive, scan.files, before.states(), deep=False)
+    missing = set(before.known) - set(on_disk)
     # A folder that cannot be listed says nothing about its articles: they are kept.
     report.unreadable = sorted(i for i in missing if _in_folders(i, scan.unreadable))
     gone = sorted(missing - set(report.unreadable))
     if not to_read and not gone:
         report.documents = ix.doc_count()
+        report.duplicates = groups(before.links)
         return
-    writer = _writer(ix, to_read, jobs)
+    # Every changed file is read before anything is written: whether it is indexed, or a
+    # copy of another, depends on all of them.
+    stream = progress(to_read) if progress else to_read
+    articles = {a.id: a for a in _articles(archive, stream, max_bytes, report)}
+    changed = set(articles)
+    unread = {f.id for f in to_read} | set(gone)
+    present = {doc_id: Present(k.text, k.state) for doc_id, k in before.known.items()
+               if doc_id not in unread}
+    present.update((a.id, Present(a.text_hash, FileState.of(a).text()))
+                   for a in articles.values())
+    links = _settle(archive, on_disk, present, before, articles, max_bytes, report)
+    _check_deletions(len(before.known), len(present), allow_deletions, archive)
+    write = [doc_id for doc_id, article in sorted(links.items())
+             if doc_id in articles or before.links.get(doc_id) != article]
+    drop = sorted(before.indexed - set(links))
+    if write or drop:
+        _commit(ix, index_root, write, drop, articles, links, jobs)
+    report.documents = open_current(index_root).doc_count()
+    lost = len(links) - report.documents
+    if lost:
+        raise IndexWriteFailed(
+            _("{lost} of {count} new or changed articles were lost by a writer process "
+              "(killed, or out of memory); the rest were indexed. Run the index command "
+              "again to add them.").format(lost=lost, count=len(write)))
+    _classify(report, articles, changed, before, gone)
+    report.duplicates = groups(links)
+
+
+def _settle(archive, on_disk, present, before, articles, max_bytes, report
+            ) -> dict[str, Links]:
+    """The links of every article, once each article to index has been read.
+
+    A copy becomes the indexed article when the one it duplicated is deleted, edited or
+    rejected; it was not read (it had not changed), so it is read now, and if it cannot be
+    used, or turns out to hold another text, the links are planned again.
+    """
+    while True:
+        links = plan(present, before.known, before.former())
+        unread = [doc_id for doc_id in links
+                  if doc_id not in before.links and doc_id not in articles]
+        if not unread:
+            return links
+        for doc_id in unread:
+            file = on_disk.get(doc_id)
+            outcome = read_or_reject(archive, file, max_bytes) if file else None
+            if isinstance(outcome, Article):
+                articles[doc_id] = outcome
+                present[doc_id] = Present(outcome.text_hash, FileState.of(outcome).text())
+                continue
+            if outcome is not None:
+                report.rejected.append(outcome)
+            del present[doc_id]  # rejected, or in a folder that cannot be read
+
+
+def _commit(ix, index_root, write, drop, articles, links, jobs) -> None:
+    """Write the changed and relinked articles, delete the others, in one commit."""
+    writer = _writer(ix, write, jobs)
     try:
-        written = _write_all(writer, archive, to_read, max_bytes, progress, report,
-                             writer.update_document)
-        rejected_ids = {err.id for err in report.rejected} & set(indexed)
-        remaining = (set(indexed) - set(gone) - rejected_ids) | written
-        _check_deletions(len(indexed), len(remaining), allow_deletions, archive)
-        for doc_id in gone + sorted(rejected_ids):
+        with ix.searcher() as searcher:
+            for doc_id in write:
+                writer.update_document(**(
+                    to_document(articles[doc_id], links[doc_id]) if doc_id in articles
+                    else _relinked(searcher, doc_id, links[doc_id])))
+        for doc_id in drop:
             writer.delete_by_term("id", doc_id)
         writer.commit()
     except BaseException:
@@ -422,26 +582,15 @@ def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
         # full disk they only hold the space the next run needs.
         discard_uncommitted(index_root)
         raise
-    report.documents = open_current(index_root).doc_count()
-    kept = set(indexed) - set(gone) - rejected_ids
-    lost = len(kept | written) - report.documents
-    if lost:
-        raise IndexWriteFailed(
-            _("{lost} of {count} new or changed articles were lost by a writer process "
-              "(killed, or out of memory); the rest were indexed. Run the index command "
-              "again to add them.").format(lost=lost, count=len(written)))
-    _classify(archive, report, written, indexed, gone, on_disk)
 
 
-def _classify(archive, report, written, indexed, gone, on_disk) -> None:
-    """Name what happened to each file: a deleted id whose checksum reappears was renamed."""
-    new_ids = sorted(i for i in written if i not in indexed)
-    report.updated = sorted(i for i in written if i in indexed)
-    by_checksum = {indexed[i].checksum: i for i in gone}
-    report.added = []
-    for doc_id in new_ids:
-        checksum = file_checksum(archive, on_disk[doc_id].abspath)
-        old = by_checksum.pop(checksum, None) if checksum else None
+def _classify(report, articles, changed, before, gone) -> None:
+    """Name what happened to each file: a deleted id whose checksum reappears was renamed.
+    Copies count like any file: a new copy was added, an edited one updated."""
+    report.updated = sorted(i for i in changed if i in before.known)
+    by_checksum = {FileState.decode(before.known[i].state).checksum: i for i in gone}
+    for doc_id in sorted(i for i in changed if i not in before.known):
+        old = by_checksum.pop(articles[doc_id].checksum, None)
         if old:
             report.renamed.append((old, doc_id))
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,9 @@ class CheckReport:
     valid: int = 0
     skipped: int = 0
     rejected: list[ArticleError] = field(default_factory=list)
-    duplicates: list[list[str]] = field(default_factory=list)  # ids sharing the same text
+    duplicates: list[list[str]] = field(default_factory=list)
+    """Ids of exact duplicates (``Article.text_hash``), each group sorted: the index shows
+    the first and names the others on its page."""
     undated: list[str] = field(default_factory=list)
     abbreviations: list[str] = field(default_factory=list)
     """Lines of the archive's abbreviations.conf that cannot be used, with their reason."""
@@ -33,7 +34,7 @@ def check_archive(archive: Path, max_bytes: int) -> CheckReport:
             report.rejected.append(article)
             continue
         report.valid += 1
-        by_text[hashlib.sha256(article.body.encode()).hexdigest()].append(article.id)
+        by_text[article.text_hash].append(article.id)
         if not article.date:
             report.undated.append(article.id)
     report.duplicates = sorted(ids for ids in by_text.values() if len(ids) > 1)

@@ -148,12 +148,24 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     lines.items(_("deleted"), report.deleted, limit)
     if report.unreadable:
         lines.items(_("unreadable"), report.unreadable, limit)  # kept: see the folder's rejection
+    _duplicates(lines, report.duplicates, report.folded, verbose)
     lines.count(_("unchanged"), report.unchanged)
     lines.count(_("skipped"), report.skipped, _("(hidden files, editor backups, other kinds)"))
     lines.items(_("rejected"), [str(e) for e in report.rejected], None)
     lines.echo()
     click.echo(_done(report.elapsed, report.indexed, report.documents))
     sys.exit(1 if report.rejected else 0)
+
+
+def _duplicates(lines: "_Report", groups: list[list[str]], folded: int, verbose: bool) -> None:
+    """How many files are copies, indexed once as the first of each group; the groups
+    themselves only with --verbose, since they are the same on every run."""
+    if verbose or not folded:
+        note = _("(each text indexed once, as its first file)")
+    else:
+        note = _("(each text indexed once, as its first file, --verbose lists them)")
+    listed = [" = ".join(printable(doc_id) for doc_id in group) for group in groups]
+    lines.count(_("duplicates"), folded, note, listed if verbose else [])
 
 
 def _done(elapsed: float, indexed: int, documents: int) -> str:
@@ -209,8 +221,9 @@ class _Report:
     def __init__(self) -> None:
         self._rows: list[tuple[str, str, list[str]]] = []
 
-    def count(self, label: str, n: int, note: str = "") -> None:
-        self._rows.append((label, f"{_num(n)} {note}" if note else _num(n), []))
+    def count(self, label: str, n: int, note: str = "", listed: list[str] = ()) -> None:
+        self._rows.append((label, f"{_num(n)} {note}" if note else _num(n),
+                           [f"    {line}" for line in listed]))
 
     def items(self, label: str, items: list[str], limit: int | None) -> None:
         shown = [f"    {printable(item)}" for item in (items if limit is None else items[:limit])]

@@ -9,12 +9,18 @@ them), so a second attempt from the same process is refused before the file is o
 The holder's PID and start time are written into the file only to tell the next caller who
 holds it: on a full disk that note is left out, since the run that follows must be able to
 start and remove the leftovers that fill the disk.
+
+A second lock says that a watcher (``serve --watch``) keeps the index up to date, for the
+librarian's page. It is an ``flock``, which belongs to the open file rather than to the
+process: the site tests it by trying to share it, and a test that runs a watcher in a
+thread can ask the same question without releasing the watcher's lock.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import threading
 import time
@@ -25,6 +31,9 @@ from typing import Iterator
 from .i18n import _
 
 LOCK_NAME = ".reindex.lock"
+WATCH_LOCK_NAME = ".watch.lock"
+WATCH_LOCK_TRIES = 20
+"""Attempts, 50 ms apart, to take the watcher's lock while the site is testing it."""
 
 
 class IndexBusy(Exception):
@@ -86,5 +95,61 @@ def _locked_file(root: Path) -> Iterator[None]:
         finally:
             os.ftruncate(fd, 0)
             fcntl.lockf(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def watching(root: Path, note: dict) -> Iterator[bool]:
+    """Hold the watcher's lock of ``root`` (with ``note`` in it) while a watcher runs.
+
+    Yields False when another watcher holds it: both may watch, and the page already says
+    that the index is watched. The kernel releases the lock when the process ends.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / WATCH_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        held = False
+        for _ in range(WATCH_LOCK_TRIES):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = True
+                break
+            except BlockingIOError:
+                time.sleep(0.05)
+        if held:
+            os.ftruncate(fd, 0)
+            try:
+                os.pwrite(fd, json.dumps(note, ensure_ascii=False).encode(), 0)
+            except OSError as err:
+                if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+        try:
+            yield held
+        finally:
+            if held:
+                os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)
+
+
+def watcher(root: Path) -> dict | None:
+    """The note of the watcher keeping ``root`` up to date (empty if it has none), or None
+    when no watcher runs."""
+    try:
+        fd = os.open(root / WATCH_LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                note = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            except ValueError:
+                note = {}
+            return note if isinstance(note, dict) else {}
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
     finally:
         os.close(fd)

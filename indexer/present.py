@@ -40,7 +40,7 @@ def hit(stored: dict, score: float, rank: int, marks: Marks, snippets: bool) -> 
 
 
 def article(article_id: str, stored: dict, marks: Marks,
-            related: list[RelatedArticle]) -> ArticleView:
+            related: list[RelatedArticle], copies: list[str]) -> ArticleView:
     title, body = stored.get("title", ""), stored.get("body", "")
     return ArticleView(
         id=article_id,
@@ -54,6 +54,7 @@ def article(article_id: str, stored: dict, marks: Marks,
         source_url=stored.get("source_url"),
         tags=list(stored.get("tags") or []),
         related=related,
+        copies=copies,
     )
 
 

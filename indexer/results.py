@@ -116,3 +116,26 @@ class ArticleView:
     source_url: str | None
     tags: list[str]
     related: list[RelatedArticle]
+    copies: list[str] = field(default_factory=list)
+    """Ids of the files holding the same text, which are not results of their own."""
+
+
+@dataclass(frozen=True)
+class IndexOverview:
+    """The live index at a glance, for the librarian's page."""
+
+    documents: int
+    categories: list[FacetValue]
+    """Articles per category, most first; "" counts those without one."""
+    undated: int
+    duplicates: list[list[str]]
+    """[indexed id, copy id, …] for every article with exact duplicates."""
+    redirects: list[tuple[str, str]]
+    """(old id, id of the article its address leads to)."""
+    size_bytes: int
+    generation: str | None
+    last_reindex: float | None
+
+    @property
+    def copies(self) -> int:
+        return sum(len(group) - 1 for group in self.duplicates)

@@ -21,6 +21,9 @@ Fields, and why each exists:
   reads the titles of the best hundred matches of every query. Stored fields are one
   compressed record per article, so reading a title from them decompressed and unpickled
   the whole body.
+- ``content``: ``Article.text_hash`` of title and body, so an incremental run finds the
+  exact duplicates of a changed file without reading the others; ``links``: the article's
+  copies and the old ids that redirect to it (``indexer.links``).
 
 Postings keep only what ranking reads. Whoosh's ``Frequency`` format stores each term
 count twice, as the posting's weight and again as a 4-byte value nothing here reads;
@@ -104,6 +107,8 @@ def build_schema() -> Schema:
         tags=STORED(),
         state=COLUMN(VarBytesColumn()),
         title_column=COLUMN(VarBytesColumn()),
+        content=COLUMN(VarBytesColumn()),
+        links=COLUMN(VarBytesColumn()),
         syl=_text(syllables),
         fold=_text(folded),
         pair=_text(PairTokenizer() | FoldFilter(), weighted=False),

@@ -24,13 +24,15 @@ from . import engine, intersect, present  # importing intersect applies whoosh_i
 from . import suggest as suggester
 from .abbreviations import AbbreviationSource
 from .highlight import marks_for
+from .links import addresses, links_of
 from .live import LiveIndex
 from .location import IndexIncompatible, IndexMissing
+from .overview import overview as index_overview
 from .query import MAX_QUERY_CHARS, QueryPlan, build_plan
 from .rerank import RERANK_DEPTH, rerank
 from .results import (
     DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, SORTS, ArticleView, FacetValue, Hit,
-    RelatedArticle, SearchParams, SearchResults,
+    IndexOverview, RelatedArticle, SearchParams, SearchResults,
 )
 from .spelling import Vocabulary
 
@@ -107,6 +109,13 @@ class ArchiveSearcher:
 
     def ids(self) -> set[str]:
         return self.live.ids()
+
+    def overview(self) -> IndexOverview:
+        """The live index at a glance, for the librarian's page."""
+        with self.live.use() as searcher:
+            info = self.live.info()
+            generation = self.index_root / info["generation"] if info["generation"] else None
+            return index_overview(searcher.reader(), generation, info["last_reindex"])
 
     def plan(self, searcher, q: str, spell: bool = True) -> QueryPlan:
         """The query read against the live index's vocabulary and the abbreviations;
@@ -196,11 +205,20 @@ class ArchiveSearcher:
             marks = marks_for(self.plan(searcher, q))
             stored = searcher.stored_fields(docnum)
             similar = present.related_articles(searcher, docnum, stored, related) if related else []
-        return present.article(article_id, stored, marks, similar)
+            copies = sorted(links_of(searcher.reader(), docnum).copies)
+        return present.article(article_id, stored, marks, similar, copies)
+
+    def moved(self, article_id: str) -> str | None:
+        """The article an address leads to when it is no article's own: a copy's indexed
+        article, or where a renamed or deleted file's text is now; None otherwise."""
+        with self.live.use() as searcher:
+            if searcher.document_number(id=article_id) is not None:
+                return None
+            return addresses(searcher.reader()).get(article_id)
 
 
 __all__ = [
     "ArchiveSearcher", "ArticleView", "FacetValue", "Hit", "IndexIncompatible", "IndexMissing",
-    "RelatedArticle", "SearchParams", "SearchResults", "DEFAULT_PER_PAGE", "MAX_PER_PAGE",
-    "MAX_PAGE", "MAX_QUERY_CHARS", "SORTS",
+    "IndexOverview", "RelatedArticle", "SearchParams", "SearchResults", "DEFAULT_PER_PAGE",
+    "MAX_PER_PAGE", "MAX_PAGE", "MAX_QUERY_CHARS", "SORTS",
 ]

@@ -43,7 +43,7 @@ from .articles import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES
 from .articles import _ignored as ignored_name  # the scan's own rule for editor leftovers
 from .build import BuildReport, build
 from .i18n import _, ngettext
-from .lock import IndexBusy
+from .lock import IndexBusy, watching
 
 NOT_CHANGES = frozenset({"opened", "closed_no_write"})
 """Event types that say a file was read, not changed (the update reads files itself)."""
@@ -150,13 +150,16 @@ class Watcher:
                        "s)").format(archive=self.archive, seconds=f"{self.scan_interval:g}"))
         segment("Việt Nam")  # load pyvi's model now rather than on the first change (~4 s)
         next_scan = 0.0  # the first pass is a scan: changes made while nobody watched
+        note = {"pid": os.getpid(), "since": time.time(), "archive": str(self.archive),
+                "scan_interval": self.scan_interval, "file_events": observer is not None}
         try:
-            while not stop.wait(0.1):
-                if not (self.changes.due(self.settle, self.max_delay)
-                        or time.monotonic() >= next_scan):
-                    continue
-                next_scan = time.monotonic() + (
-                    self.scan_interval if self._update() else BUSY_RETRY)
+            with watching(self.index_root, note):
+                while not stop.wait(0.1):
+                    if not (self.changes.due(self.settle, self.max_delay)
+                            or time.monotonic() >= next_scan):
+                        continue
+                    next_scan = time.monotonic() + (
+                        self.scan_interval if self._update() else BUSY_RETRY)
         finally:
             if observer is not None:
                 observer.stop()
@@ -178,7 +181,8 @@ class Watcher:
     def _update(self) -> bool:
         """One incremental update; False when another run holds the index (try again soon)."""
         try:
-            report = build(self.archive, self.index_root, max_bytes=self.max_bytes)
+            report = build(self.archive, self.index_root, max_bytes=self.max_bytes,
+                           trigger="watch")
         except IndexBusy:
             return False
         except Exception as err:  # one failed update must not end watching: the next retries

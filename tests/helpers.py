@@ -33,11 +33,19 @@ def free_port() -> int:
 
 def http_get(port: int, path: str, timeout: float = 15) -> tuple[int, bytes]:
     """(status, body) of one GET to a server on 127.0.0.1."""
+    status, _, body = http_exchange(port, path, timeout=timeout)
+    return status, body
+
+
+def http_exchange(port: int, path: str, headers: dict[str, str] | None = None,
+                  timeout: float = 15) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of one GET to a server on 127.0.0.1; redirects are not
+    followed."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
-        return response.status, response.read()
+        return response.status, dict(response.getheaders()), response.read()
     finally:
         conn.close()
 

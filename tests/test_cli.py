@@ -105,6 +105,22 @@ def test_index_reports_changes(clean_archive, tmp_path):
     assert re.search(r"^  added\s+1\n    moi.txt$", out, re.M)
 
 
+def test_index_counts_duplicates_and_lists_them_with_verbose(clean_archive, tmp_path):
+    write_article(clean_archive, "xa-hoi/bao.txt", "Bão số 3 đổ bộ",
+                  "Bão số 3 gây mưa lớn ở miền Trung.")
+    index_root = tmp_path / "index"
+    result = run("index", "--archive", clean_archive, "--index", index_root, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert re.search(r"^  duplicates 1 \(each text indexed once, as its first file, "
+                     r"--verbose lists them\)$", out, re.M)
+    assert " = " not in out
+    assert "the index holds 2 articles." in out
+    result = run("index", "--archive", clean_archive, "--index", index_root, "--jobs", "1", "-v")
+    assert re.search(r"^  duplicates 1 \(each text indexed once, as its first file\)\n"
+                     r"    thoi-su/bao.txt = xa-hoi/bao.txt$", result.stdout, re.M)
+
+
 def test_index_exit_1_with_rejected_files(clean_archive, tmp_path):
     (clean_archive / "rong.txt").write_bytes(b"")
     result = run("index", "--archive", clean_archive, "--index", tmp_path / "index", "--jobs", "1")
@@ -181,14 +197,18 @@ def test_check_clean_archive_exit_0(clean_archive):
 
 def test_check_reports_rejected_duplicates_and_undated(clean_archive):
     (clean_archive / "rong.txt").write_bytes(b"")
-    write_article(clean_archive, "ban-sao/bao.txt", "Bão số 3 đổ bộ (bản sao)",
+    # the same title and text with other front matter is a copy; the same text under
+    # another title is another article
+    write_article(clean_archive, "ban-sao/bao.txt", "Bão số 3 đổ bộ",
                   "Bão số 3 gây mưa lớn ở miền Trung.", date="2024-09-08")
+    write_article(clean_archive, "anh/bao.txt", "Ảnh: bão số 3",
+                  "Bão số 3 gây mưa lớn ở miền Trung.", date="2024-09-07")
     write_article(clean_archive, "khong-ngay.txt", "Không có ngày", "Bài viết không ghi ngày đăng.")
     (clean_archive / ".an.txt").write_text("Ẩn\n\nẩn", encoding="utf-8")
     result = run("check", "--archive", clean_archive)
     assert result.exit_code == 1
     out = result.stdout
-    assert "Checked 5 files" in out and "4 articles are fine." in out
+    assert "Checked 6 files" in out and "5 articles are fine." in out
     assert re.search(r"^  skipped\s+1 ", out, re.M)
     assert re.search(r"^  rejected\s+1\n    rong.txt: empty file", out, re.M)
     assert re.search(r"^  duplicates\s+1\n    ban-sao/bao.txt = thoi-su/bao.txt$", out, re.M)

@@ -29,9 +29,10 @@ from helpers import (
     write_small_archive,
 )
 
+from indexer import runlog
 from indexer.build import build
 from indexer.location import open_current
-from indexer.lock import reindex_lock
+from indexer.lock import reindex_lock, watcher
 from indexer.watch import Watcher
 
 BUDGET = 10.0  # seconds from a change on disk to the site answering with it
@@ -198,6 +199,32 @@ def test_rejections_are_reported_once_and_a_busy_index_is_waited_for(tmp_path):
             time.sleep(1.5)
             assert "moi/cho.txt" not in _ids(index)
         _within(BUDGET, lambda: "moi/cho.txt" in _ids(index), "the update after the lock")
+
+
+def test_the_index_says_it_is_watched_only_while_a_watcher_runs(tmp_path):
+    archive, index = write_small_archive(tmp_path / "archive"), tmp_path / "index"
+    build(archive, index, jobs=1)
+    assert watcher(index) is None
+    with _watching(archive, index, scan_interval=45):
+        note = watcher(index)
+        assert note is not None and note["pid"] == os.getpid()
+        assert note["scan_interval"] == 45 and note["file_events"] is True
+        assert watcher(index) is not None  # asking does not take the watcher's lock away
+        with _watching(archive, index, scan_interval=45):  # a second watcher, as well
+            assert watcher(index)["scan_interval"] == 45
+        assert watcher(index) is not None
+    assert watcher(index) is None
+
+
+def test_watched_updates_are_saved_for_the_librarians_page(tmp_path):
+    archive, index = write_small_archive(tmp_path / "archive"), tmp_path / "index"
+    build(archive, index, jobs=1)
+    assert runlog.read(index)["last"]["trigger"] == "index"
+    with _watching(archive, index, scan_interval=3600, settle=0.2) as (w, _):
+        write_article(archive, "moi/tin.txt", "Tin mới", "Nội dung tin mới.")
+        _within(BUDGET, lambda: w.updates == 2, "the article's update")
+    last = runlog.read(index)["last"]
+    assert last["trigger"] == "watch" and last["added"] == ["moi/tin.txt"]
 
 
 def test_serve_watch_needs_an_existing_archive(tmp_path):

@@ -721,8 +721,8 @@ def test_serve_falls_back_to_waitress_without_gunicorn(tmp_path, monkeypatch, ca
     def no_gunicorn(*args):
         raise ImportError("no fcntl on this platform")
 
-    def fake_serve(app, host, port, threads):
-        served.update(app=app, host=host, port=port, threads=threads)
+    def fake_serve(app, host, port, threads, **options):
+        served.update(app=app, host=host, port=port, threads=threads, **options)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(serve, "_gunicorn", no_gunicorn)
@@ -733,6 +733,7 @@ def test_serve_falls_back_to_waitress_without_gunicorn(tmp_path, monkeypatch, ca
     assert "Serving on http://127.0.0.1:8124/" in out.out
     assert "No search index in the folder" in out.err
     assert served["threads"] == 2 and served["port"] == 8124
+    assert served["clear_untrusted_proxy_headers"] is False  # the librarian's page reads them
     assert served["app"].config["INDEX_ROOT"] == (tmp_path / "index").resolve()
 
 

@@ -3,7 +3,8 @@
 Covers what the test client cannot: the production server starting from the CLI, typing
 into the search box and pressing Enter, links followed by a browser, the CSP letting our
 own script and stylesheet through, and the layout at desktop and phone widths (screenshots
-in ``test-artifacts/`` for people to look at).
+in ``test-artifacts/`` for people to look at). The librarian's side runs `serve --watch`
+on an archive with a duplicate, a rejected file and a file renamed while the site runs.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import free_port
-from webfixtures import REPO, SEED_ID, build_index
+from helpers import free_port, serving, write_plain
+from webfixtures import ARTICLES, REPO, SEED_ID, article_text, build_index
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -178,3 +179,118 @@ def test_screenshots_of_results_and_article(base_url, browser, name, width, heig
     finally:
         context.close()
     assert (ARTIFACTS / f"results-{name}.png").stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- the librarian's side
+
+RICE_ID = "kinh-te/gia-lua-gao-tang.txt"
+RICE_COPY = "luu-tru/ban-sao-cua-thu-vien-tinh/gia-lua-gao-tang-dong-bang-song-cuu-long-2024.txt"
+FESTIVAL_ID = "van-hoa/festival-hue.txt"
+FESTIVAL_NEW = "van-hoa/le-hoi/festival-hue-2021.txt"
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture(scope="module")
+def watched_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """`vnsearch serve --watch` over the test archive plus a copy of an article (under a
+    long path, as shared folders have) and two files that are rejected."""
+    root = tmp_path_factory.mktemp("librarian")
+    archive, index = build_index(root)
+    write_plain(archive, RICE_COPY, article_text(ARTICLES[RICE_ID]))
+    write_plain(archive, "hong/rong.txt", "")
+    write_plain(archive, "hong/tab\there.txt", "Tiêu đề\n\nNội dung.\n")
+    with serving(index, archive, root / "serve.log", "--watch") as (port, _):
+        url = f"http://127.0.0.1:{port}"
+        _until(lambda: _status(url + "/article/" + RICE_COPY) == 301, "the copy folded")
+        yield url, archive
+
+
+def _status(url: str) -> int:
+    class Keep(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        with urllib.request.build_opener(Keep).open(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def _until(condition, what: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not seen within {seconds:g} s")
+        time.sleep(0.2)
+
+
+def _no_sideways_scrolling(tab) -> None:
+    overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"page scrolls sideways by {overflow}px"
+
+
+def test_librarian_page_shows_the_watcher_runs_and_rejections(watched_site, browser):
+    url, _ = watched_site
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", PHONE)):
+        context = browser.new_context(viewport=viewport, locale="vi-VN")
+        tab = context.new_page()
+        try:
+            tab.goto(url + "/quan-tri")
+            assert tab.locator("h1").inner_text() == "Quản trị kho lưu trữ"
+            assert "Đang theo dõi kho" in tab.locator(".watch").inner_text()
+            rows = tab.locator(".rejected tbody tr").all_inner_texts()
+            assert any(row.startswith("hong/rong.txt") and "empty file" in row for row in rows)
+            assert any(row.startswith("hong/tab\\there.txt") for row in rows), rows
+            assert RICE_COPY in tab.locator(".groups").inner_text()
+            _no_sideways_scrolling(tab)
+            tab.screenshot(path=str(ARTIFACTS / f"librarian-{name}.png"), full_page=True)
+        finally:
+            context.close()
+
+
+def test_a_duplicate_is_one_result_and_its_copy_is_named_on_the_article(watched_site, page):
+    url, _ = watched_site
+    page.goto(url + "/search?q=gi%C3%A1+l%C3%BAa+g%E1%BA%A1o+t%C4%83ng+m%E1%BA%A1nh")
+    links = page.locator(".hit__title a")
+    hrefs = [links.nth(i).get_attribute("href").split("?")[0] for i in range(links.count())]
+    assert hrefs.count("/article/" + RICE_ID) == 1
+    assert not any("luu-tru/" in href for href in hrefs)
+    with page.expect_navigation():
+        page.locator(f'.hit__title a[href^="/article/{RICE_ID}"]').click()
+    assert page.locator(".article__copies li").all_inner_texts() == [RICE_COPY]
+    page.screenshot(path=str(ARTIFACTS / "article-with-copy.png"))
+    # the copy's own address shows the article
+    page.goto(url + "/article/" + RICE_COPY)
+    assert page.url == url + "/article/" + RICE_ID
+    assert page.problems == []
+
+
+def test_an_old_link_to_a_renamed_article_lands_on_it(watched_site, page):
+    url, archive = watched_site
+    page.goto(url + "/article/" + FESTIVAL_ID)
+    title = page.locator(".article__title").inner_text()
+    (archive / FESTIVAL_NEW).parent.mkdir(parents=True, exist_ok=True)
+    os.rename(archive / FESTIVAL_ID, archive / FESTIVAL_NEW)
+    _until(lambda: _status(url + "/article/" + FESTIVAL_ID) == 301, "the rename")
+    page.goto(url + "/article/" + FESTIVAL_ID + "?q=festival")
+    assert page.url == url + "/article/" + FESTIVAL_NEW + "?q=festival"
+    assert page.locator(".article__title").inner_text() == title
+    assert page.locator(".article__body mark").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "renamed-article.png"))
+    assert page.problems == []
+
+
+def test_the_article_page_fits_a_phone(watched_site, browser):
+    url, _ = watched_site
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="vi-VN")
+    tab = context.new_page()
+    try:
+        tab.goto(url + "/article/" + RICE_ID + "?q=l%C3%BAa+g%E1%BA%A1o")
+        assert tab.locator(".article__body mark").count() >= 1
+        assert tab.locator(".article__copies").is_visible()
+        _no_sideways_scrolling(tab)
+        tab.screenshot(path=str(ARTIFACTS / "article-phone-375.png"), full_page=True)
+    finally:
+        context.close()

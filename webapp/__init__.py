@@ -18,7 +18,7 @@ from flask import Flask, Response
 from indexer import whoosh_internals
 from indexer.search import ArchiveSearcher
 
-from . import errors, formatting
+from . import clients, errors, formatting, librarian
 from .views import bp
 
 DEFAULTS: dict[str, Any] = {
@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_TIME_LIMIT": 3.0,
     "PUBLIC_URL": None,
     "SERVED_URL": None,
+    "LIBRARIAN_NETWORKS": "",
+    "TRUSTED_PROXIES": "",
 }
 """Settings, overridden in turn by the VNSEARCH_CONFIG file, the environment and ``config``.
 
@@ -35,10 +37,16 @@ for the few absolute URLs there are (opensearch.xml). They are never built from 
 request's ``Host`` header, which any client can set: a cache in front of the site would
 hand its answer to everyone. ``SERVED_URL`` is set by ``vnsearch serve`` to the address it
 listens on, when that is a definite one, and stands in for an unset ``PUBLIC_URL``.
+
+The librarian's page opens only for clients on this machine; ``LIBRARIAN_NETWORKS`` adds
+networks whose clients may open it, and ``TRUSTED_PROXIES`` names the reverse proxies whose
+``X-Forwarded-For`` says who the client is (``clients.py``).
 """
 
 _ENVIRONMENT = {"VNSEARCH_INDEX": "INDEX_ROOT", "VNSEARCH_ARCHIVE": "ARCHIVE_ROOT",
-                "VNSEARCH_PUBLIC_URL": "PUBLIC_URL"}
+                "VNSEARCH_PUBLIC_URL": "PUBLIC_URL",
+                "VNSEARCH_LIBRARIAN_NETWORKS": "LIBRARIAN_NETWORKS",
+                "VNSEARCH_TRUSTED_PROXIES": "TRUSTED_PROXIES"}
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -84,6 +92,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["ARCHIVE_ROOT"] = Path(app.config["ARCHIVE_ROOT"])
     for key in ("PUBLIC_URL", "SERVED_URL"):
         app.config[key] = _base_url(key, app.config[key])
+    for key in ("LIBRARIAN_NETWORKS", "TRUSTED_PROXIES"):
+        app.config[key] = clients.networks(key, app.config[key])
     # "//" in a path would otherwise be answered with a redirect to an absolute URL built
     # from the Host header; such paths are simply not found.
     app.url_map.merge_slashes = False
@@ -99,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     formatting.register(app)
     errors.register(app)
     app.register_blueprint(bp)
+    app.register_blueprint(librarian.bp)
     app.after_request(_security_headers)
     return app
 

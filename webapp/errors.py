@@ -11,6 +11,11 @@ from .params import BadParameter
 
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Địa chỉ này có tham số không hợp lệ."),
+    403: ("Trang chỉ dành cho người quản lý kho",
+          "Trang này chỉ mở được trên chính máy chủ chạy vnsearch (địa chỉ 127.0.0.1), vì nó "
+          "nêu tên các tệp trong kho. Hãy mở trang trên máy chủ, hoặc nhờ người quản trị cho "
+          "phép mạng của bạn (LIBRARIAN_NETWORKS) hay khai báo máy chủ trung gian "
+          "(TRUSTED_PROXIES)."),
     404: ("Không tìm thấy trang",
           "Trang hoặc bài báo bạn tìm không có trong kho. Có thể đường dẫn đã bị gõ sai "
           "hoặc bài đã bị gỡ khỏi kho lưu trữ."),

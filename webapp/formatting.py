@@ -20,6 +20,11 @@ def seconds(milliseconds: float) -> str:
     return f"{milliseconds / 1000:.2f}".replace(".", ",")
 
 
+def megabytes(size: int) -> str:
+    """Bytes as "12,3 MB" (MB of 1,048,576 bytes, as file managers count them)."""
+    return f"{size / 1_048_576:.1f}".replace(".", ",") + " MB"
+
+
 def date(value: str | None) -> str:
     """"2024-05-01" → "01/05/2024"; anything that is not an ISO date is shown as stored."""
     if not value:
@@ -71,5 +76,5 @@ def quoted(query: str) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         number=number, seconds=seconds, date_vi=date, datetime_vi=datetime_vi, web_url=web_url,
-        quoted=quoted,
+        quoted=quoted, megabytes=megabytes,
     )

@@ -74,6 +74,10 @@ CONNECTIONS_PER_WORKER = 1000
 and leaves new ones to the other workers and the kernel's queue; each costs only a socket."""
 CHANNEL_TIMEOUT_S = 30
 """A connection silent for this long without a request being answered is closed."""
+WAITRESS_OPTIONS: dict[str, Any] = {"clear_untrusted_proxy_headers": False}
+"""Forwarding headers reach the app as sent: waitress would drop ``X-Forwarded-For`` from a
+proxy it was not told about, and the librarian's page must see it to refuse a request that
+came through such a proxy (``clients.py``). Nothing else reads them."""
 
 
 def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any]:
@@ -145,7 +149,7 @@ def _waitress(app: Flask, host: str, port: int, threads: int) -> None:
     from waitress import serve
 
     try:
-        serve(app, host=host, port=port, threads=threads)
+        serve(app, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
     except KeyboardInterrupt:
         print(_("Stopped."), flush=True)
 
@@ -165,6 +169,7 @@ if Worker is not None:
                 self.wsgi, map=connections, sockets=[listener.sock for listener in self.sockets],
                 threads=THREADS_PER_WORKER, connection_limit=CONNECTIONS_PER_WORKER,
                 channel_timeout=CHANNEL_TIMEOUT_S, cleanup_interval=5, ident="vnsearch",
+                **WAITRESS_OPTIONS,
             )
             while self.alive and self.ppid == os.getppid():
                 self.notify()  # the arbiter's heartbeat: a hung loop gets the worker restarted

@@ -2,6 +2,11 @@
 
 ``/search`` and ``/api/search`` read the same parameters (see ``params.py``) and render the
 same ``SearchResults``; the article page and ``/api/article`` likewise share one lookup.
+
+An article's old address (a renamed file, a copy of another file) answers a permanent
+redirect to the article now holding its text, the page to the page and the API to the API.
+Browsers are told not to keep it: a file renamed back, or a copy edited into an article of
+its own, makes the old address an article again, and a remembered redirect would loop.
 """
 
 from __future__ import annotations
@@ -85,20 +90,37 @@ def _display_facets(facets: dict[str, list[FacetValue]]) -> dict[str, list[Facet
     return shown
 
 
-def _article_or_404(article_id: str, q: str) -> ArticleView:
-    """Look the id up in the index only; anything path-like that could escape is a 404."""
+def _article_or_404(article_id: str, q: str) -> ArticleView | str:
+    """The article, or the id its address now leads to; a 404 when neither.
+
+    The id is only looked up in the index (never opened as a file), and anything
+    path-like that could escape is a 404 before any lookup."""
     if not is_plausible_id(article_id):
         abort(404)
     view = searcher().article(article_id, q=q)
-    if view is None:
+    if view is not None:
+        return view
+    moved_to = searcher().moved(article_id)
+    if moved_to is None:
         abort(404)
-    return view
+    return moved_to
+
+
+def _moved(response: Response, location: str) -> Response:
+    """``response`` as a permanent redirect to ``location`` that browsers do not keep."""
+    response.status_code = 301
+    response.headers["Location"] = location
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/article/<path:article_id>", merge_slashes=False)
-def article(article_id: str) -> str:
+def article(article_id: str) -> Response | str:
     q = clean_text(request.args.get("q"), MAX_QUERY_CHARS)
     view = _article_or_404(article_id, q)
+    if isinstance(view, str):
+        location = url_for("views.article", article_id=view, **({"q": q} if q else {}))
+        return _moved(redirect(location), location)
     return render_template("article.html", article=view, q=q)
 
 
@@ -139,6 +161,9 @@ def _results_json(results: SearchResults) -> dict:
 @bp.get("/api/article/<path:article_id>", merge_slashes=False)
 def api_article(article_id: str) -> Response:
     view = _article_or_404(article_id, "")
+    if isinstance(view, str):
+        location = url_for("views.api_article", article_id=view)
+        return _moved(jsonify({"moved_to": view, "url": location}), location)
     return jsonify({
         "id": view.id,
         "path": view.id,
@@ -154,6 +179,7 @@ def api_article(article_id: str) -> Response:
             {"id": r.id, "title": r.title, "url": url_for("views.article", article_id=r.id)}
             for r in view.related
         ],
+        "copies": view.copies,
     })
 
 
