@@ -151,7 +151,7 @@ def to_document(article: Article) -> dict:
     }
     doc.update({name: both for name in TEXT_FIELDS})
     doc.update({name: article.title for name in TITLE_FIELDS})
-    for name in ("date", "author", "category"):
+    for name in ("date", "author", "category", "publisher"):
         value = getattr(article, name)
         if value:
             doc[name] = value

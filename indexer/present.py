@@ -9,7 +9,7 @@ from .analysis import SECTION_BREAK
 from .highlight import Marks, find_spans, mark, snippet_spans
 from .results import ArticleView, FacetValue, Hit, RelatedArticle
 
-FACETS = ("category", "year", "author")
+FACETS = ("category", "year", "author", "publisher")
 FACET_LIMIT = 30
 """Facet values returned per facet, most frequent first (an archive can have thousands of authors)."""
 
@@ -34,8 +34,8 @@ def hit(stored: dict, score: float, rank: int, marks: Marks, snippets: bool) -> 
     return Hit(
         id=stored["id"], title=title, title_spans=title_marks, snippet_text=text,
         snippet_spans=snippet_marks, date=stored.get("date"), category=stored.get("category"),
-        author=stored.get("author"), source_url=stored.get("source_url"),
-        score=score, rank=rank,
+        author=stored.get("author"), publisher=stored.get("publisher"),
+        source_url=stored.get("source_url"), score=score, rank=rank,
     )
 
 
@@ -51,6 +51,7 @@ def article(article_id: str, stored: dict, marks: Marks,
         date=stored.get("date"),
         author=stored.get("author"),
         category=stored.get("category"),
+        publisher=stored.get("publisher"),
         source_url=stored.get("source_url"),
         tags=list(stored.get("tags") or []),
         related=related,

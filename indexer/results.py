@@ -23,6 +23,7 @@ class SearchParams:
     per_page: int = DEFAULT_PER_PAGE
     category: str | None = None
     author: str | None = None
+    publisher: str | None = None
     year: str | None = None
     date_from: str | None = None
     date_to: str | None = None
@@ -37,6 +38,7 @@ class SearchParams:
             per_page=min(max(1, self.per_page), MAX_PER_PAGE),
             category=self.category or None,
             author=self.author or None,
+            publisher=self.publisher or None,
             year=self.year or None,
             date_from=self.date_from or None,
             date_to=self.date_to or None,
@@ -56,6 +58,7 @@ class Hit:
     date: str | None
     category: str | None
     author: str | None
+    publisher: str | None
     source_url: str | None
     score: float
     rank: int
@@ -113,6 +116,7 @@ class ArticleView:
     date: str | None
     author: str | None
     category: str | None
+    publisher: str | None
     source_url: str | None
     tags: list[str]
     related: list[RelatedArticle]

@@ -46,7 +46,7 @@ that an article holds at all stand in its first pages."""
 
 def _filter(params: SearchParams) -> Query | None:
     parts: list[Query] = []
-    for name in ("category", "author", "year"):
+    for name in ("category", "author", "publisher", "year"):
         value = getattr(params, name)
         if value:
             parts.append(Term(name, value))

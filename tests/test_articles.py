@@ -440,6 +440,13 @@ def test_seed_article_loses_chrome_and_gains_author(tmp_path):
     assert article.checksum == hashlib.sha256(raw).hexdigest()
 
 
+def test_front_matter_publisher_is_read(tmp_path):
+    text = f"---\npublisher: Tuổi Trẻ\nsource: https://tuoitre.vn/a.htm\n---\n{TITLE}\n{BODY}"
+    article = read(tmp_path, "a.txt", text)
+    assert (article.publisher, article.source_url) == ("Tuổi Trẻ", "https://tuoitre.vn/a.htm")
+    assert read(tmp_path, "b.txt", f"{TITLE}\n{BODY}").publisher is None
+
+
 def test_front_matter_author_wins_over_byline(tmp_path):
     text = f"---\nauthor: Lan Anh\n---\n{TITLE}\n{BODY}\n\nQuỳnh HoaPhản hồi\nMới nhất"
     article = read(tmp_path, "a.txt", text)

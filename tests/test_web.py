@@ -168,6 +168,31 @@ def test_year_and_author_facets_filter(client):
     assert hit_ids(by_author) == ["kinh-te/gia-lua-gao-tang.txt"]
 
 
+def test_publisher_is_shown_in_results_and_offered_as_a_facet(client):
+    body = page(client, "/search?q=lúa+gạo")
+    assert '<h2 class="facet__title">Báo</h2>' in body
+    assert re.search(r'Tuổi Trẻ</span>\s*<span class="facet__count">1</span>', body)
+    first = body.split('<li class="hit">')[1].split("</li>")[0]
+    assert re.search(r'class="hit__publisher" href="[^"]*publisher=[^"]*">Tuổi Trẻ</a>', first)
+    by_publisher = page(client, link_to(body, "VnExpress"))
+    assert hit_ids(by_publisher) == ["kinh-te/xuat-khau-gao-ky-luc.txt"]
+    assert "Báo:</span> VnExpress" in by_publisher
+    api = client.get("/api/search?q=lúa+gạo&publisher=VnExpress").get_json()
+    assert [h["publisher"] for h in api["hits"]] == ["VnExpress"]
+    assert api["facets"]["publisher"] == [{"value": "VnExpress", "count": 1}]
+
+
+def test_publisher_facet_is_not_offered_when_no_article_has_one(client):
+    body = page(client, "/search?q=" + quote('"lịch thời vụ"'))
+    assert total(body) == 7
+    assert '<h2 class="facet__title">Báo</h2>' not in body
+
+
+def test_article_page_names_its_publisher(client):
+    body = page(client, "/article/van-hoa/festival-hue.txt")
+    assert '<span class="article__publisher">Tuổi Trẻ</span>' in body
+
+
 def test_active_facet_value_links_to_its_removal(client):
     body = page(client, "/search?q=lúa+gạo&category=kinh-te")
     active = re.search(r'<a class="facet__link is-active" href="([^"]+)"', body).group(1)
@@ -503,7 +528,7 @@ def test_api_search_shape(client):
     assert data["query"] == "dang bo khoi" and data["total"] == 1 and data["page"] == 1
     hit = data["hits"][0]
     assert set(hit) == {"id", "path", "title", "url", "snippet", "snippet_text", "date",
-                        "category", "author", "score"}
+                        "category", "author", "publisher", "score"}
     assert hit["id"] == hit["path"] == SEED_ID
     assert hit["title"] == "70 năm truyền thống Đảng bộ Khối các cơ quan Trung ương"
     assert hit["category"] == "chinh-tri" and hit["author"] == "Quỳnh Hoa" and hit["date"] is None
@@ -559,6 +584,7 @@ def test_api_article_shape(client):
     assert data["date"] == "2024-05-01" and data["author"] == "Minh Anh"
     assert data["category"] == "kinh-te" and data["tags"] == ["nông nghiệp", "lúa gạo"]
     assert data["source_url"] == "https://example.vn/kinh-te/gia-lua-gao-tang"
+    assert data["publisher"] == "Tuổi Trẻ"
     assert 1 <= len(data["related"]) <= 5
     assert set(data["related"][0]) == {"id", "title", "url"}
 

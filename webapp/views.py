@@ -73,7 +73,8 @@ def search() -> Response | str:
 
 def _filtered(params: SearchParams) -> bool:
     """A filter alone lists its articles (newest first), so facets can be browsed."""
-    return any((params.category, params.author, params.year, params.date_from, params.date_to))
+    return any((params.category, params.author, params.publisher, params.year,
+                params.date_from, params.date_to))
 
 
 def _display_facets(facets: dict[str, list[FacetValue]]) -> dict[str, list[FacetValue]]:
@@ -145,6 +146,7 @@ def _hit_json(hit: Hit, q: str) -> dict:
         "date": hit.date,
         "category": hit.category,
         "author": hit.author,
+        "publisher": hit.publisher,
         "score": round(hit.score, 4),
     }
 
@@ -160,6 +162,7 @@ def api_article(article_id: str) -> Response:
         "date": view.date,
         "author": view.author,
         "category": view.category,
+        "publisher": view.publisher,
         "source_url": formatting.web_url(view.source_url),  # as the page shows it
         "tags": view.tags,
         "url": url_for("views.article", article_id=view.id),
