@@ -23,7 +23,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .analysis import fold, syllable_keys
-from .conffile import LibrarianFile
+from .conffile import LibrarianFile, content_lines
 
 LIBRARIAN_FILE = "abbreviations.conf"
 """In the archive folder; the indexer ignores ``.conf`` files, so it is never read as an article."""
@@ -126,10 +126,7 @@ class Abbreviations:
         groups: list[tuple[Form, ...]] = []
         written: dict[Form, str] = {}
         problems: list[str] = []
-        for number, line in enumerate(text.splitlines(), 1):
-            content = line.split("#", 1)[0].strip()
-            if not content:
-                continue
+        for number, content in content_lines(text):
             forms, problem = _parse_line(content)
             if problem:
                 problems.append(f"{source}:{number}: {problem}")

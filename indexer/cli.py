@@ -149,7 +149,10 @@ def check(archive: Path, max_file_mb: float) -> None:
     _list("no date", report.undated, 10)
     if report.abbreviations:
         _list("abbreviations", report.abbreviations, None)
-    sys.exit(1 if report.rejected or report.duplicates or report.abbreviations else 0)
+    if report.categories:
+        _list("categories", report.categories, None)
+    sys.exit(1 if report.rejected or report.duplicates or report.abbreviations
+             or report.categories else 0)
 
 
 @main.command()

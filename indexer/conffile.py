@@ -10,6 +10,7 @@ articles.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -18,6 +19,14 @@ RECHECK_SECONDS = 1.0
 does not stat the file for every query."""
 
 T = TypeVar("T")
+
+
+def content_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each line that says something: "#" starts a comment."""
+    for number, line in enumerate(text.splitlines(), 1):
+        content = line.split("#", 1)[0].strip()
+        if content:
+            yield number, content
 
 
 class LibrarianFile(Generic[T]):

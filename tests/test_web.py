@@ -123,7 +123,7 @@ def test_hit_shows_linked_title_date_category_author_and_snippet(client):
     assert parse_qs(urlsplit(html.unescape(href)).query) == {"q": ["giá lúa gạo"]}
     assert "<mark>Giá lúa gạo</mark> tăng mạnh" in first
     assert '<time datetime="2024-05-01">01/05/2024</time>' in first
-    assert ">kinh-te</a>" in first and "Minh Anh" in first
+    assert ">Kinh tế</a>" in first and "Minh Anh" in first
     assert '<p class="hit__snippet">' in first and "<mark>" in first.split("hit__snippet")[1]
 
 
@@ -146,9 +146,9 @@ def test_facets_list_counts_and_add_a_filter_that_can_be_removed(client):
     body = page(client, "/search?q=lúa+gạo")
     for heading in ("Chuyên mục", "Năm", "Tác giả"):
         assert f'<h2 class="facet__title">{heading}</h2>' in body
-    assert re.search(r'nong-nghiep</span>\s*<span class="facet__count">7</span>', body)
-    href = link_to(body, "nong-nghiep")
-    assert parse_qs(urlsplit(href).query) == {"q": ["lúa gạo"], "category": ["nong-nghiep"]}
+    assert re.search(r'Nông nghiệp</span>\s*<span class="facet__count">7</span>', body)
+    href = link_to(body, "Nông nghiệp")
+    assert parse_qs(urlsplit(href).query) == {"q": ["lúa gạo"], "category": ["Nông nghiệp"]}
 
     filtered = page(client, href)
     assert total(filtered) == 7
@@ -191,6 +191,14 @@ def test_publisher_facet_is_not_offered_when_no_article_has_one(client):
 def test_article_page_names_its_publisher(client):
     body = page(client, "/article/van-hoa/festival-hue.txt")
     assert '<span class="article__publisher">Tuổi Trẻ</span>' in body
+
+
+def test_categories_are_shown_by_name_even_from_a_link_with_the_folder_name(client):
+    body = page(client, "/search?q=lúa+gạo&category=nong-nghiep")
+    assert total(body) == 7
+    assert "Chuyên mục:</span> Nông nghiệp" in body
+    assert re.search(r'is-active"[^>]*>\s*<span class="facet__value">Nông nghiệp</span>', body)
+    assert "nong-nghiep" not in body.split('class="hits"')[0]
 
 
 def test_active_facet_value_links_to_its_removal(client):
@@ -315,7 +323,7 @@ def test_sort_and_filters_survive_paging(client):
     body = page(client, "/search?q=lúa+gạo&sort=newest&category=nong-nghiep&per_page=2")
     nxt = html.unescape(re.search(r'rel="next" href="([^"]+)"', body).group(1))
     assert parse_qs(urlsplit(nxt).query) == {
-        "q": ["lúa gạo"], "page": ["2"], "per_page": ["2"], "category": ["nong-nghiep"],
+        "q": ["lúa gạo"], "page": ["2"], "per_page": ["2"], "category": ["Nông nghiệp"],
         "sort": ["newest"],
     }
 
@@ -531,11 +539,11 @@ def test_api_search_shape(client):
                         "category", "author", "publisher", "score"}
     assert hit["id"] == hit["path"] == SEED_ID
     assert hit["title"] == "70 năm truyền thống Đảng bộ Khối các cơ quan Trung ương"
-    assert hit["category"] == "chinh-tri" and hit["author"] == "Quỳnh Hoa" and hit["date"] is None
+    assert hit["category"] == "Chính trị" and hit["author"] == "Quỳnh Hoa" and hit["date"] is None
     assert "<mark>" in hit["snippet"] and "<mark>" not in hit["snippet_text"]
     assert isinstance(hit["score"], float) and isinstance(data["took_ms"], float)
     assert client.get(hit["url"]).status_code == 200
-    assert data["facets"]["category"] == [{"value": "chinh-tri", "count": 1}]
+    assert data["facets"]["category"] == [{"value": "Chính trị", "count": 1}]
     assert "Đảng bộ Khối" in response.get_data(as_text=True)  # UTF-8, not \u escapes
 
 
@@ -582,7 +590,7 @@ def test_api_article_shape(client):
     assert data["title"] == "Giá lúa gạo tăng mạnh tại Đồng bằng sông Cửu Long"
     assert data["body"].startswith("Những ngày đầu tháng Năm")
     assert data["date"] == "2024-05-01" and data["author"] == "Minh Anh"
-    assert data["category"] == "kinh-te" and data["tags"] == ["nông nghiệp", "lúa gạo"]
+    assert data["category"] == "Kinh tế" and data["tags"] == ["nông nghiệp", "lúa gạo"]
     assert data["source_url"] == "https://example.vn/kinh-te/gia-lua-gao-tang"
     assert data["publisher"] == "Tuổi Trẻ"
     assert 1 <= len(data["related"]) <= 5
