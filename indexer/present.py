@@ -31,6 +31,11 @@ def facet_values(groups: dict, names: CategoryNames) -> dict[str, list[FacetValu
     return facets
 
 
+def dated(groups: dict) -> int:
+    """How many of the counted matches have a date (a year is kept for every dated one)."""
+    return sum(n for year, n in groups["year"].items() if year not in (None, ""))
+
+
 def hit(stored: dict, score: float, rank: int, marks: Marks, snippets: bool,
         names: CategoryNames) -> Hit:
     title = stored.get("title", "")

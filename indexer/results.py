@@ -84,6 +84,9 @@ class SearchResults:
     total: int = 0
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    dated: int | None = None
+    """How many of the matches have a date, counted with the facets (None when they are
+    not counted): sorting by date and the date filter are offered only when some have."""
     suggestion: str | None = None
     took_ms: float = 0.0
     relaxed: bool = False  # no article had all the words: showing those with most of them

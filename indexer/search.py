@@ -187,6 +187,9 @@ class ArchiveSearcher:
         results.relaxed = bool(found.total) and not found.complete
         if found.groups and results.total:
             results.facets = present.facet_values(found.groups, names)
+            results.dated = present.dated(found.groups)
+        elif facets:
+            results.dated = 0
         if ranked_by_relevance:
             column = _titles(searcher.reader())
             titles = [column[hit.docnum].decode("utf-8") for hit in found.hits[:RERANK_DEPTH]]

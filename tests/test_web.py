@@ -308,6 +308,30 @@ def test_api_sort_oldest(client):
     assert [h["date"] for h in data["hits"]] == ["2019-02-01", "2019-08-01"]
 
 
+def test_sort_by_date_and_the_date_filter_are_offered_only_when_a_result_has_a_date(client):
+    dated = page(client, "/search?q=lúa+gạo")
+    assert 'class="sort"' in dated and "Mới nhất" in dated
+    assert 'class="facet date-filter"' in dated and 'name="from"' in dated
+    for url in ("/search?q=dang+bo+khoi", "/search?category=" + quote("Chính trị")):
+        undated = page(client, url)
+        assert total(undated) == 1, url
+        assert 'class="sort"' not in undated and "Mới nhất" not in undated, url
+        assert "date-filter" not in undated and 'name="from"' not in undated, url
+    assert client.get("/api/search?q=dang+bo+khoi").get_json()["dated"] == 0
+    assert client.get("/api/search?q=lúa+gạo").get_json()["dated"] == 9
+
+
+def test_facets_come_before_the_results_in_the_page_with_a_way_past_them(client):
+    body = page(client, "/search?q=lúa+gạo")
+    facets, hits = body.index('<aside class="facets"'), body.index('<ol class="hits"')
+    assert facets < hits
+    skip = re.search(r'<a class="facets__skip" href="#([^"]+)">([^<]+)</a>', body)
+    assert skip and body.index(skip.group(0)) < body.index('<section class="facet">')
+    assert skip.group(2) == "Bỏ qua bộ lọc, đến kết quả"
+    target = re.search(rf'<div class="results-main" id="{skip.group(1)}" tabindex="-1">', body)
+    assert target and facets < target.start() < hits
+
+
 def test_sort_links_mark_the_current_order(client):
     relevance = page(client, "/search?q=lúa+gạo")
     assert '<span class="sort__item is-active" aria-current="true">Liên quan nhất</span>' in relevance

@@ -125,6 +125,7 @@ def _results_json(results: SearchResults) -> dict:
             name: [{"value": f.value, "count": f.count} for f in values]
             for name, values in results.facets.items()
         },
+        "dated": results.dated,
         "suggestion": results.suggestion,
         "corrected": results.corrected,
         "expansions": [{"typed": typed, "also": forms} for typed, forms in results.expansions],
