@@ -10,8 +10,8 @@ Two more kinds of residue trail many saved pages, and each ended up in snippets:
 
 - **related headlines**: the site's list of earlier articles on the story, one headline a
   line with its date glued on ("Giá vàng tăng(22/11/2005)");
-- **reader polls**: the question, each answer with its share and vote count ("44,0%",
-  "1.791 phiếu") and the total ("Tổng cộng: 4.069 phiếu").
+- **reader polls**: the question, each answer with its share and vote count ("52,5%",
+  "1.250 phiếu") and the total ("Tổng cộng: 2.380 phiếu").
 
 This module is the one place to extend what counts as chrome. Only TRAILING lines are
 removed, so a label, a headline list or a poll that happens to stand mid-article stays.
@@ -145,13 +145,13 @@ _RELATED_HEADLINE = re.compile(
     rf"(?=.*[^\W\d_]).{{1,{_MAX_HEADLINE_CHARS}}}\S\(\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?\)")
 _MAX_HEADLINE_LINE = _MAX_HEADLINE_CHARS + len("x(22/11/2005)")
 
-# A reader poll: answers as lines of text, share ("44,0%") and optional votes ("1.791
+# A reader poll: answers as lines of text, share ("52,5%") and optional votes ("1.250
 # phiếu"), then the total. Percentages alone are not enough (tables of figures look the
 # same), so a poll is only recognised by its total line.
 _POLL_TOTAL = re.compile(r"tổng\s+cộng\s*:?\s*\d[\d.,]*\s*phiếu", re.IGNORECASE)
 _POLL_SHARE = re.compile(r"\d[\d.,]*\s*%")
 _POLL_VOTES = re.compile(r"\d[\d.,]*\s*phiếu", re.IGNORECASE)
-_POLL_NOTE = re.compile(r"\([^()]{1,80}\)")  # "(Tiến hành từ 3/3 đến 15/3)" under the total
+_POLL_NOTE = re.compile(r"\([^()]{1,80}\)")  # "(Khảo sát từ 1/4 đến 10/4)" under the total
 _MAX_ANSWER_CHARS = 150
 _MAX_QUESTION_CHARS = 200
 # A heading over the answers that names the poll without a question mark or colon:
@@ -176,7 +176,7 @@ def _poll_start(lines: list[str], end: int) -> int | None:
 
     Read upwards: an optional note in parentheses, the total, at least two answers (text,
     share, optional votes), then up to two lines of question or heading: ending in "?" or
-    ":" ("Bạn dự đoán thế nào về trận MU - Arsenal?"), or naming the poll without a full
+    ":" ("Theo bạn, đội nào sẽ thắng?"), or naming the poll without a full
     stop ("Kết quả bầu chọn trên VnExpress"). A sentence above them stays.
     """
     last = lines[end - 1].strip()

@@ -496,12 +496,12 @@ def test_dates_written_apart_from_the_text_are_not_headlines():
 
 
 POLL = (
-    "Kết quả biểu quyết trên VnExpress (tính đến 18h ngày 15/12)\n\n"
+    "Kết quả bình chọn của bạn đọc (đến 9h ngày 2/3)\n\n"
     "Theo bạn, đội nào sẽ vô địch?\n\n"
-    "Việt Nam\n\n45,0%\n\n14.471 phiếu\n\n"
-    "Thái Lan\n\n28,1%\n\n9.040 phiếu\n\n"
-    "Đội khác\n\n26,9%\n\n8.661 phiếu\n\n"
-    "Tổng cộng: 32.172 phiếu"
+    "Việt Nam\n\n52,5%\n\n1.250 phiếu\n\n"
+    "Thái Lan\n\n30,0%\n\n714 phiếu\n\n"
+    "Đội khác\n\n17,5%\n\n416 phiếu\n\n"
+    "Tổng cộng: 2.380 phiếu"
 )
 
 
@@ -511,13 +511,13 @@ def test_reader_poll_ending_an_article_is_removed_with_its_question():
     trimmed = trim_trailing(body)
     assert trimmed.body == f"{BODY}\n\n{lead}"
     assert [rule for rule, _ in trimmed.removed] == ["related"] + ["poll"] * 12
-    assert trimmed.removed[1] == ("poll", "Tổng cộng: 32.172 phiếu")
-    assert trimmed.removed[-1] == ("poll", "Kết quả biểu quyết trên VnExpress (tính đến 18h ngày 15/12)")
+    assert trimmed.removed[1] == ("poll", "Tổng cộng: 2.380 phiếu")
+    assert trimmed.removed[-1] == ("poll", "Kết quả bình chọn của bạn đọc (đến 9h ngày 2/3)")
 
 
 def test_poll_shares_without_votes_and_a_note_under_the_total_are_removed():
-    poll = ("Nếu đang giữ vàng, bạn sẽ làm gì?\n\nBán ngay\n\n50.2%\n\n"
-            "Giữ lại\n\n49.8%\n\nTổng cộng: 524 phiếu\n\n(Tiến hành từ 3/3 đến 15/3)")
+    poll = ("Bạn có mua vàng trong tháng này không?\n\nCó\n\n38.5%\n\n"
+            "Không\n\n61.5%\n\nTổng cộng: 640 phiếu\n\n(Khảo sát từ 1/4 đến 10/4)")
     assert strip_boilerplate(f"{BODY}\n\n{poll}") == (BODY, None)
 
 
