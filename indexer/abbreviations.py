@@ -17,24 +17,19 @@ can be added without a release or a restart.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 from .analysis import fold, syllable_keys
 from .i18n import _
+from .conffile import LibrarianFile, content_lines
 
 LIBRARIAN_FILE = "abbreviations.conf"
 """In the archive folder; the indexer ignores ``.conf`` files, so it is never read as an article."""
 
 SHIPPED_FILE = "abbreviations.txt"
-
-RECHECK_SECONDS = 1.0
-"""How often the librarian file is stat()ed at most: edits show within a second, and a busy
-server does not stat the file for every query."""
 
 Form = tuple[str, ...]
 """One way of writing a name, as ``match_form`` syllables: ("tp", "hcm")."""
@@ -134,10 +129,7 @@ class Abbreviations:
         groups: list[tuple[Form, ...]] = []
         written: dict[Form, str] = {}
         problems: list[str] = []
-        for number, line in enumerate(text.splitlines(), 1):
-            content = line.split("#", 1)[0].strip()
-            if not content:
-                continue
+        for number, content in content_lines(text):
             forms, problem = _parse_line(content)
             if problem:
                 problems.append(f"{source}:{number}: {problem}")
@@ -220,44 +212,15 @@ def default_abbreviations() -> Abbreviations:
     return table
 
 
-class AbbreviationSource:
-    """The shipped list plus the librarian's file (LIBRARIAN_FILE in the archive folder),
-    re-read when that file's mtime/size changes, checked at most once per second, so edits
-    apply without a restart."""
+class AbbreviationSource(LibrarianFile[Abbreviations]):
+    """The shipped list plus the librarian's groups (LIBRARIAN_FILE in the archive folder),
+    re-read when that file changes, so edits apply without a restart."""
 
-    def __init__(self, archive_dir: Path | None) -> None:
-        self.path = archive_dir / LIBRARIAN_FILE if archive_dir is not None else None
-        self.problems: list[str] = []
-        self._table = default_abbreviations()
-        self._signature: tuple[int, int] | None = None
-        self._checked = float("-inf")
+    NAME = LIBRARIAN_FILE
 
-    def current(self) -> Abbreviations:
-        """The table to expand a query with, re-reading the librarian file if it changed."""
-        now = time.monotonic()
-        if self.path is None or now - self._checked < RECHECK_SECONDS:
-            return self._table
-        self._checked = now
-        try:
-            info = self.path.stat()
-            signature: tuple[int, int] | None = (info.st_mtime_ns, info.st_size)
-        except FileNotFoundError:
-            signature = None
-        if signature != self._signature:
-            self._signature = signature
-            self._table, self.problems = self._read()
-        return self._table
+    def shipped(self) -> Abbreviations:
+        return default_abbreviations()
 
-    def _read(self) -> tuple[Abbreviations, list[str]]:
-        """Shipped groups plus the librarian's; an unreadable file leaves the shipped ones."""
-        shipped = default_abbreviations()
-        try:
-            # utf-8-sig: editors on Windows start the file with a byte-order mark.
-            text = self.path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            return shipped, []
-        except (OSError, UnicodeDecodeError) as error:
-            return shipped, [_("{file}: cannot be read: {error}").format(file=self.path,
-                                                                         error=error)]
-        local, problems = Abbreviations.parse(text, str(self.path))
-        return shipped.merged(local), problems
+    def parse(self, text: str, source: str) -> tuple[Abbreviations, list[str]]:
+        local, problems = Abbreviations.parse(text, source)
+        return default_abbreviations().merged(local), problems

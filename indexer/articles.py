@@ -66,6 +66,8 @@ class Article:
     author: str | None
     category: str | None
     source_url: str | None
+    publisher: str | None
+    """The newspaper or site that published the article (front matter ``publisher``)."""
     tags: tuple[str, ...]
     checksum: str
     size: int
@@ -287,6 +289,7 @@ class _Meta:
     author: str | None = None
     category: str | None = None
     source_url: str | None = None
+    publisher: str | None = None
     tags: tuple[str, ...] = ()
 
 
@@ -327,6 +330,7 @@ def _parse_front_matter(block: str) -> _Meta:
         author=_text_field(data, "author", lines),
         category=_text_field(data, "category", lines),
         source_url=_text_field(data, "source", lines),
+        publisher=_text_field(data, "publisher", lines),
         tags=_tags_field(data, lines),
     )
 
@@ -698,6 +702,7 @@ def _read(root_real: str, file: ArchiveFile, max_bytes: int) -> Article:
         author=author or None,
         category=meta.category or _category(file.id),
         source_url=meta.source_url,
+        publisher=meta.publisher,
         tags=meta.tags,
         checksum=hashlib.sha256(data).hexdigest(),
         size=len(data),

@@ -166,7 +166,7 @@ def to_document(article: Article, links: Links | None = None) -> dict:
         "source_url": article.source_url,
         "tags": list(article.tags),
     }
-    for name in ("date", "author", "category"):
+    for name in ("date", "author", "category", "publisher"):
         value = getattr(article, name)
         if value:
             stored[name] = value

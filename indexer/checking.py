@@ -8,6 +8,8 @@ from pathlib import Path
 
 from .abbreviations import AbbreviationSource
 from .articles import ArticleError, read_or_reject, scan_archive
+from .categories import CategorySource
+from .conffile import LibrarianFile
 
 
 @dataclass
@@ -22,6 +24,8 @@ class CheckReport:
     undated: list[str] = field(default_factory=list)
     abbreviations: list[str] = field(default_factory=list)
     """Lines of the archive's abbreviations.conf that cannot be used, with their reason."""
+    categories: list[str] = field(default_factory=list)
+    """Lines of the archive's categories.conf that cannot be used, with their reason."""
 
 
 def check_archive(archive: Path, max_bytes: int) -> CheckReport:
@@ -38,7 +42,11 @@ def check_archive(archive: Path, max_bytes: int) -> CheckReport:
         if not article.date:
             report.undated.append(article.id)
     report.duplicates = sorted(ids for ids in by_text.values() if len(ids) > 1)
-    source = AbbreviationSource(archive)
-    source.current()
-    report.abbreviations = source.problems
+    report.abbreviations = _problems(AbbreviationSource(archive))
+    report.categories = _problems(CategorySource(archive))
     return report
+
+
+def _problems(source: LibrarianFile) -> list[str]:
+    source.current()
+    return source.problems

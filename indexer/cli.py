@@ -263,8 +263,11 @@ def check(archive: Path, max_file_mb: float, verbose: bool) -> None:
     lines.items(_("no date"), report.undated, None if verbose else LISTED)
     if report.abbreviations:
         lines.items(_("abbreviations"), report.abbreviations, None)
+    if report.categories:
+        lines.items(_("categories"), report.categories, None)
     lines.echo()
-    sys.exit(1 if report.rejected or report.duplicates or report.abbreviations else 0)
+    sys.exit(1 if report.rejected or report.duplicates or report.abbreviations
+             or report.categories else 0)
 
 
 @main.command(help=N_("Search the index. Prints ranked results with highlighted snippets."))

@@ -140,43 +140,65 @@ def snippet_spans(
     inside it (each renderer, HTML or terminal, draws them its own way).
 
     Longer marks (a whole phrase or compound) weigh more than as many scattered syllables.
+    A window runs on into the next paragraph only where the paragraph ends like a sentence,
+    and the two are then joined with a space, as running text; it never runs past a
+    heading, byline or caption (no sentence end), so the snippet needs no paragraph sign.
     """
     if not text:
         return "", []
+    breaks = _hard_breaks(text)
     starts, ends = [s for s, _ in spans], [e for _, e in spans]
     total = list(accumulate(((e - s) ** 2 for s, e in spans), initial=0))
-    best, best_weight = (0, _word_boundary_after(text, min(len(text), width))), -1
+    best, best_score = _window(text, 0, width, breaks), (-1, 0)
     for start in starts:
-        lo, hi = _window(text, start, width)
-        weight = total[bisect_right(ends, hi)] - total[bisect_left(starts, lo)]
-        if weight > best_weight:
-            best, best_weight = (lo, hi), weight
+        lo, hi = _window(text, start, width, breaks)
+        # Among windows as good, the first that is not cut short by a heading.
+        score = (total[bisect_right(ends, hi)] - total[bisect_left(starts, lo)],
+                 min(hi - lo, width))
+        if score > best_score:
+            best, best_score = (lo, hi), score
     lo, hi = best
-    inner = [(max(s, lo) - lo, min(e, hi) - lo) for s, e in spans if e > lo and s < hi]
-    piece = text[lo:hi].replace("\n\n", " ¶ ").replace("\n", " ")
+    inner = [(max(s, lo), min(e, hi)) for s, e in spans if e > lo and s < hi]
+    piece, inner = _running_text(text, lo, hi, inner)
     prefix = "… " if lo > 0 else ""
     suffix = " …" if hi < len(text) else ""
-    inner = [(s + len(prefix), e + len(prefix)) for s, e in _shift(text[lo:hi], inner)]
+    inner = [(s + len(prefix), e + len(prefix)) for s, e in inner]
     return prefix + piece + suffix, inner
 
 
-def _window(text: str, start: int, width: int) -> tuple[int, int]:
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+
+
+def _hard_breaks(text: str) -> list[int]:
+    """Where paragraphs end without ending a sentence: a window stops there."""
+    return [m.start() for m in re.finditer("\n\n", text)
+            if not _SENTENCE_END.search(text, max(0, m.start() - 8), m.start())]
+
+
+def _window(text: str, start: int, width: int, breaks: list[int]) -> tuple[int, int]:
     """The displayed piece for a window whose first mark starts at ``start``: a fifth of
-    the width of context before it, cut at word boundaries."""
-    lo = _word_boundary_before(text, max(0, start - width // 5))
-    return lo, _word_boundary_after(text, min(len(text), lo + width))
+    the width of context before it, cut at word boundaries and at the paragraph breaks
+    on either side that running text cannot cross."""
+    before = bisect_right(breaks, start - 1)
+    first = breaks[before - 1] + 2 if before else 0
+    last = breaks[before] if before < len(breaks) else len(text)
+    lo = max(first, _word_boundary_before(text, max(0, start - width // 5)))
+    hi = min(last, _word_boundary_after(text, min(len(text), lo + width)))
+    return lo, hi
 
 
-def _shift(original: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Map spans of ``original`` onto it after paragraph breaks became " ¶ " (one char → three)."""
-    breaks = [m.start() for m in re.finditer("\n\n", original)]
-    if not breaks:
-        return spans
+def _running_text(text: str, lo: int, hi: int, spans: list[tuple[int, int]]
+                  ) -> tuple[str, list[tuple[int, int]]]:
+    """``text[lo:hi]`` on one line (a paragraph break becomes one space, a line break
+    another), with ``spans`` (offsets into ``text``) moved onto it."""
+    piece = text[lo:hi]
+    joins = [lo + m.start() + 1 for m in re.finditer("\n\n", piece)]
 
     def moved(offset: int) -> int:
-        return offset + sum(1 for b in breaks if b < offset)
+        return offset - lo - bisect_left(joins, offset)
 
-    return [(moved(s), moved(e)) for s, e in spans]
+    shown = piece.replace("\n\n", " ").replace("\n", " ")
+    return shown, [(moved(s), moved(e)) for s, e in spans]
 
 
 def _word_boundary_before(text: str, pos: int) -> int:

@@ -33,5 +33,6 @@ def hit_json(hit: Hit, url: str) -> dict[str, Any]:
         "date": hit.date,
         "category": hit.category,
         "author": hit.author,
+        "publisher": hit.publisher,
         "score": round(hit.score, 4),
     }

@@ -6,25 +6,38 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from .analysis import SECTION_BREAK
+from .categories import CategoryNames
 from .highlight import Marks, find_spans, mark, snippet_spans
 from .results import ArticleView, FacetValue, Hit, RelatedArticle
 
-FACETS = ("category", "year", "author")
+FACETS = ("category", "year", "author", "publisher")
 FACET_LIMIT = 30
 """Facet values returned per facet, most frequent first (an archive can have thousands of authors)."""
 
 
-def facet_values(groups: dict) -> dict[str, list[FacetValue]]:
-    """Each facet's values, most frequent first; articles without a value are not a value."""
-    return {
-        name: sorted((FacetValue(str(v), n) for v, n in groups[name].items()
-                      if v not in (None, "")),
-                     key=lambda f: (-f.count, f.value))[:FACET_LIMIT]
-        for name in FACETS
-    }
+def facet_values(groups: dict, names: CategoryNames) -> dict[str, list[FacetValue]]:
+    """Each facet's values, most frequent first; articles without a value are not a value.
+    Categories are counted by the name they are shown with (folders "kinh-te" and
+    "Kinh tế" in front matter are one value)."""
+    facets = {}
+    for name in FACETS:
+        counts: dict[str, int] = {}
+        for value, count in groups[name].items():
+            if value not in (None, ""):
+                shown = names.shown(str(value)) if name == "category" else str(value)
+                counts[shown] = counts.get(shown, 0) + count
+        facets[name] = sorted((FacetValue(v, n) for v, n in counts.items()),
+                              key=lambda f: (-f.count, f.value))[:FACET_LIMIT]
+    return facets
 
 
-def hit(stored: dict, score: float, rank: int, marks: Marks, snippets: bool) -> Hit:
+def dated(groups: dict) -> int:
+    """How many of the counted matches have a date (a year is kept for every dated one)."""
+    return sum(n for year, n in groups["year"].items() if year not in (None, ""))
+
+
+def hit(stored: dict, score: float, rank: int, marks: Marks, snippets: bool,
+        names: CategoryNames) -> Hit:
     title = stored.get("title", "")
     body = stored.get("body", "")
     text, snippet_marks, title_marks = "", [], []
@@ -33,14 +46,15 @@ def hit(stored: dict, score: float, rank: int, marks: Marks, snippets: bool) -> 
         title_marks = find_spans(title, marks)
     return Hit(
         id=stored["id"], title=title, title_spans=title_marks, snippet_text=text,
-        snippet_spans=snippet_marks, date=stored.get("date"), category=stored.get("category"),
-        author=stored.get("author"), source_url=stored.get("source_url"),
-        score=score, rank=rank,
+        snippet_spans=snippet_marks, date=stored.get("date"),
+        category=names.shown(stored.get("category")),
+        author=stored.get("author"), publisher=stored.get("publisher"),
+        source_url=stored.get("source_url"), score=score, rank=rank,
     )
 
 
-def article(article_id: str, stored: dict, marks: Marks,
-            related: list[RelatedArticle], copies: list[str]) -> ArticleView:
+def article(article_id: str, stored: dict, marks: Marks, related: list[RelatedArticle],
+            copies: list[str], names: CategoryNames) -> ArticleView:
     title, body = stored.get("title", ""), stored.get("body", "")
     return ArticleView(
         id=article_id,
@@ -50,7 +64,8 @@ def article(article_id: str, stored: dict, marks: Marks,
         body=body,
         date=stored.get("date"),
         author=stored.get("author"),
-        category=stored.get("category"),
+        category=names.shown(stored.get("category")),
+        publisher=stored.get("publisher"),
         source_url=stored.get("source_url"),
         tags=list(stored.get("tags") or []),
         related=related,

@@ -23,6 +23,7 @@ class SearchParams:
     per_page: int = DEFAULT_PER_PAGE
     category: str | None = None
     author: str | None = None
+    publisher: str | None = None
     year: str | None = None
     date_from: str | None = None
     date_to: str | None = None
@@ -37,6 +38,7 @@ class SearchParams:
             per_page=min(max(1, self.per_page), MAX_PER_PAGE),
             category=self.category or None,
             author=self.author or None,
+            publisher=self.publisher or None,
             year=self.year or None,
             date_from=self.date_from or None,
             date_to=self.date_to or None,
@@ -56,6 +58,7 @@ class Hit:
     date: str | None
     category: str | None
     author: str | None
+    publisher: str | None
     source_url: str | None
     score: float
     rank: int
@@ -81,6 +84,9 @@ class SearchResults:
     total: int = 0
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    dated: int | None = None
+    """How many of the matches have a date, counted with the facets (None when they are
+    not counted): sorting by date and the date filter are offered only when some have."""
     suggestion: str | None = None
     took_ms: float = 0.0
     relaxed: bool = False  # no article had all the words: showing those with most of them
@@ -113,6 +119,7 @@ class ArticleView:
     date: str | None
     author: str | None
     category: str | None
+    publisher: str | None
     source_url: str | None
     tags: list[str]
     related: list[RelatedArticle]

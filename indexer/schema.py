@@ -103,6 +103,7 @@ def build_schema() -> Schema:
         year=ID(stored=True, sortable=True),
         author=ID(stored=True, sortable=True),
         category=ID(stored=True, sortable=True),
+        publisher=ID(stored=True, sortable=True),
         source_url=STORED(),
         tags=STORED(),
         state=COLUMN(VarBytesColumn()),

@@ -18,11 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from whoosh import sorting
-from whoosh.query import And, Every, Query, Term, TermRange
+from whoosh.query import And, Every, Or, Query, Term, TermRange
 
 from . import engine, intersect, present  # importing intersect applies whoosh_internals' patches
 from . import suggest as suggester
 from .abbreviations import AbbreviationSource
+from .categories import CategorySource
 from .highlight import marks_for
 from .links import addresses, links_of
 from .live import LiveIndex
@@ -46,9 +47,13 @@ SUGGEST_CHARS = 3000
 that an article holds at all stand in its first pages."""
 
 
-def _filter(params: SearchParams) -> Query | None:
+def _filter(params: SearchParams, categories: list[str] | None = None) -> Query | None:
+    """The query the filters of ``params`` make; ``categories`` are the indexed categories
+    the category filter's name stands for (``params.category`` itself when not given)."""
     parts: list[Query] = []
-    for name in ("category", "author", "year"):
+    if params.category:
+        parts.append(Or([Term("category", c) for c in categories or [params.category]]))
+    for name in ("author", "publisher", "year"):
         value = getattr(params, name)
         if value:
             parts.append(Term(name, value))
@@ -100,6 +105,7 @@ class ArchiveSearcher:
         self.index_root = self.live.index_root
         self.time_limit = time_limit
         self.abbreviations = AbbreviationSource(archive_root)
+        self.categories = CategorySource(archive_root)
 
     def close(self) -> None:
         self.live.close()
@@ -127,12 +133,16 @@ class ArchiveSearcher:
     def search(self, params: SearchParams, *, facets: bool = True,
                snippets: bool = True, suggest: bool = True) -> SearchResults:
         started = time.perf_counter()
-        params = params.bounded()
+        names = self.categories.current()
+        # A category is filtered by the name it is shown with (a slug means its name).
+        params = replace(params.bounded(), category=names.shown(params.category) or None)
         deadline = time.monotonic() + self.time_limit
         with self.live.use() as searcher, intersect.deadline(deadline):
             plan = self.plan(searcher, params.q, params.spell)
             results = SearchResults(params=params, truncated=plan.parsed.truncated)
-            browsing = plan.is_empty and _filter(params) is not None
+            indexed = searcher.reader().field_terms("category") if params.category else ()
+            filter_query = _filter(params, names.categories(params.category or "", indexed))
+            browsing = plan.is_empty and filter_query is not None
             if plan.is_empty and not browsing:
                 results.took_ms = (time.perf_counter() - started) * 1000
                 return results
@@ -141,15 +151,15 @@ class ArchiveSearcher:
                 results.params = params
 
             results.expansions = [(typed, list(forms)) for typed, forms in plan.expansions]
-            texts = self._run(searcher, plan, params, facets, snippets, results, deadline,
-                              browsing)
+            texts = self._run(searcher, plan, params, filter_query, facets, snippets, results,
+                              deadline, browsing)
             if not results.total and not results.timed_out and any(
                     read.unit.phrase for read in plan.units):
                 # No article holds the phrase: its words, as plain words, rather than
                 # nothing (a title typed with its own quotation marks, say).
                 plan = self.plan(searcher, _unquoted(params.q), params.spell)
-                texts = self._run(searcher, plan, params, facets, snippets, results,
-                                  deadline, browsing)
+                texts = self._run(searcher, plan, params, filter_query, facets, snippets,
+                                  results, deadline, browsing)
                 results.relaxed = bool(results.total)
             if plan.corrected:
                 results.corrected = suggester.corrected_text(plan, texts, deadline)
@@ -159,9 +169,9 @@ class ArchiveSearcher:
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
 
-    def _run(self, searcher, plan: QueryPlan, params: SearchParams, facets: bool,
-             snippets: bool, results: SearchResults, deadline: float, browsing: bool
-             ) -> list[str]:
+    def _run(self, searcher, plan: QueryPlan, params: SearchParams, filter_query: Query | None,
+             facets: bool, snippets: bool, results: SearchResults, deadline: float,
+             browsing: bool) -> list[str]:
         """Match, rank and present one page; returns the best hits' texts for suggestions.
 
         Ranking is done once, to a depth that does not depend on the page asked for (only
@@ -170,21 +180,25 @@ class ArchiveSearcher:
         ranked_by_relevance = not browsing and params.sort == "relevance"
         depth = max(limit, RERANK_DEPTH) if ranked_by_relevance else limit
         facet_names = present.FACETS if facets else ()
+        names = self.categories.current()
         remaining = lambda: deadline - time.monotonic()  # noqa: E731
         if browsing:
             found = engine.collect(searcher, Every(), depth=depth,
                                    sortedby=_sort_facet(params.sort),
-                                   filter_query=_filter(params), facets=facet_names,
+                                   filter_query=filter_query, facets=facet_names,
                                    deadline_seconds=remaining())
         else:
             found = engine.match(searcher, plan, depth=depth,
                                  sortedby=None if ranked_by_relevance else _sort_facet(params.sort),
-                                 filter_query=_filter(params), facets=facet_names,
+                                 filter_query=filter_query, facets=facet_names,
                                  deadline_seconds=remaining)
         results.total, results.timed_out = found.total, found.timed_out
         results.relaxed = bool(found.total) and not found.complete
         if found.groups and results.total:
-            results.facets = present.facet_values(found.groups)
+            results.facets = present.facet_values(found.groups, names)
+            results.dated = present.dated(found.groups)
+        elif facets:
+            results.dated = 0
         if ranked_by_relevance:
             column = _titles(searcher.reader())
             titles = [column[hit.docnum].decode("utf-8") for hit in found.hits[:RERANK_DEPTH]]
@@ -193,7 +207,7 @@ class ArchiveSearcher:
             ranked = [(hit, 0.0) for hit in found.hits]
         start = (params.page - 1) * params.per_page
         marks = marks_for(plan)
-        results.hits = [present.hit(hit.fields(), float(score), rank, marks, snippets)
+        results.hits = [present.hit(hit.fields(), float(score), rank, marks, snippets, names)
                         for rank, (hit, score) in enumerate(ranked[start:limit], start=start + 1)]
         return [text for hit, _ in ranked[:SUGGEST_FROM] for text in _title_and_body(hit.fields())]
 
@@ -206,7 +220,8 @@ class ArchiveSearcher:
             stored = searcher.stored_fields(docnum)
             similar = present.related_articles(searcher, docnum, stored, related) if related else []
             copies = sorted(links_of(searcher.reader(), docnum).copies)
-        return present.article(article_id, stored, marks, similar, copies)
+        return present.article(article_id, stored, marks, similar, copies,
+                               self.categories.current())
 
     def moved(self, article_id: str) -> str | None:
         """The article an address leads to when it is no article's own: a copy's indexed

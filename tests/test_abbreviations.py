@@ -10,7 +10,6 @@ import pytest
 
 from indexer.abbreviations import (
     LIBRARIAN_FILE,
-    RECHECK_SECONDS,
     SHIPPED_FILE,
     AbbreviationSource,
     Abbreviations,
@@ -18,6 +17,7 @@ from indexer.abbreviations import (
     default_abbreviations,
 )
 from indexer.analysis import syllable_keys
+from indexer.conffile import RECHECK_SECONDS
 
 TPHCM = ("thành", "phố", "hồ", "chí", "minh")
 

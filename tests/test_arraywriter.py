@@ -41,7 +41,7 @@ def _documents(count: int, seed: int, prefix: str = "bai") -> list[dict]:
             id=f"{prefix}-{n:04d}.txt", title=title, body=body + rare,
             date=f"20{10 + n % 12}-0{1 + n % 9}-1{n % 10}" if n % 4 else None,
             author=["Minh Anh", "Thu Hà", None][n % 3], category=["Thời sự", "Thể thao"][n % 2],
-            source_url=None, tags=(), checksum=f"{n:064x}", size=100 + n, mtime=1.0e9 + n)))
+            source_url=None, publisher=["VnExpress", None][n % 2], tags=(), checksum=f"{n:064x}", size=100 + n, mtime=1.0e9 + n)))
     return documents
 
 

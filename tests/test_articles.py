@@ -18,7 +18,9 @@ from indexer.articles import (
     read_article,
     scan_archive,
 )
-from indexer.boilerplate import glued_byline, is_chrome, strip_boilerplate
+from indexer.boilerplate import (
+    glued_byline, is_chrome, is_related_headline, strip_boilerplate, trim_trailing,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "archive" / "chinh-tri" / "70-nam-truyen-thong-dang-bo-khoi-cac-co-quan-trung-uong.txt"
@@ -438,6 +440,13 @@ def test_seed_article_loses_chrome_and_gains_author(tmp_path):
     assert article.checksum == hashlib.sha256(raw).hexdigest()
 
 
+def test_front_matter_publisher_is_read(tmp_path):
+    text = f"---\npublisher: Tuổi Trẻ\nsource: https://tuoitre.vn/a.htm\n---\n{TITLE}\n{BODY}"
+    article = read(tmp_path, "a.txt", text)
+    assert (article.publisher, article.source_url) == ("Tuổi Trẻ", "https://tuoitre.vn/a.htm")
+    assert read(tmp_path, "b.txt", f"{TITLE}\n{BODY}").publisher is None
+
+
 def test_front_matter_author_wins_over_byline(tmp_path):
     text = f"---\nauthor: Lan Anh\n---\n{TITLE}\n{BODY}\n\nQuỳnh HoaPhản hồi\nMới nhất"
     article = read(tmp_path, "a.txt", text)
@@ -462,6 +471,62 @@ def test_label_matching_ignores_case_and_decoration():
     assert not is_chrome("Mới nhất là phiên bản này")
     assert glued_byline("Nguyễn Văn AnBình luận") == "Nguyễn Văn An"
     assert glued_byline("cả nước đang chờ phản hồi") is None
+
+
+def test_related_headlines_ending_an_article_are_not_its_text(tmp_path):
+    related = ("Xuất khẩu xoài sang Mỹ tăng mạnh(22/11/2005)\n\n"
+               "Nông dân Tiền Giang lo giá xoài giảm?(21/11/2005)\n\n"
+               "Xoài cát Hòa Lộc được cấp chỉ dẫn địa lý(19/11)\n\nXem tiếp")
+    article = read(tmp_path, "a.txt", f"{TITLE}\n{BODY}\n\nMinh Châu\n\n{related}")
+    assert article.body == f"{BODY}\n\nMinh Châu"
+
+
+def test_headline_list_in_the_middle_of_an_article_stays():
+    body = f"{BODY}\n\nXuất khẩu xoài sang Mỹ tăng mạnh(22/11/2005)\n\nXem tiếp\n\n{BODY}"
+    assert strip_boilerplate(body) == (body, None)
+
+
+def test_dates_written_apart_from_the_text_are_not_headlines():
+    # A fixture list ends the article: real text, with the date set off by a space.
+    body = f"{BODY}\n\nLịch thi đấu:\n\nBán kết (14/8)\n\nChung kết (21/8)"
+    assert strip_boilerplate(body) == (body, None)
+    assert not is_related_headline("Hội nghị khai mạc sáng nay (22/11/2005).")
+    assert not is_related_headline("(22/11/2005)")
+    assert is_related_headline("Giá vàng tăng(22/11/2005)")
+
+
+POLL = (
+    "Kết quả bình chọn của bạn đọc (đến 9h ngày 2/3)\n\n"
+    "Theo bạn, đội nào sẽ vô địch?\n\n"
+    "Việt Nam\n\n52,5%\n\n1.250 phiếu\n\n"
+    "Thái Lan\n\n30,0%\n\n714 phiếu\n\n"
+    "Đội khác\n\n17,5%\n\n416 phiếu\n\n"
+    "Tổng cộng: 2.380 phiếu"
+)
+
+
+def test_reader_poll_ending_an_article_is_removed_with_its_question():
+    lead = "Phần lớn độc giả dự đoán đội tuyển Việt Nam sẽ vào chung kết."
+    body = f"{BODY}\n\n{lead}\n\n{POLL}\n\nGiá vàng tăng(22/11/2005)"
+    trimmed = trim_trailing(body)
+    assert trimmed.body == f"{BODY}\n\n{lead}"
+    assert [rule for rule, _ in trimmed.removed] == ["related"] + ["poll"] * 12
+    assert trimmed.removed[1] == ("poll", "Tổng cộng: 2.380 phiếu")
+    assert trimmed.removed[-1] == ("poll", "Kết quả bình chọn của bạn đọc (đến 9h ngày 2/3)")
+
+
+def test_poll_shares_without_votes_and_a_note_under_the_total_are_removed():
+    poll = ("Bạn có mua vàng trong tháng này không?\n\nCó\n\n38.5%\n\n"
+            "Không\n\n61.5%\n\nTổng cộng: 640 phiếu\n\n(Khảo sát từ 1/4 đến 10/4)")
+    assert strip_boilerplate(f"{BODY}\n\n{poll}") == (BODY, None)
+
+
+def test_a_poll_in_the_middle_and_a_table_of_shares_stay():
+    middle = f"{BODY}\n\n{POLL}\n\nTheo chuyên gia, kết quả này phản ánh kỳ vọng của người hâm mộ."
+    assert strip_boilerplate(middle) == (middle, None)
+    # Shares without a poll total are a table of figures, which is article text.
+    table = f"{BODY}\n\nThị phần ôtô tháng 5:\n\nToyota\n\n41,8%\n\nFord\n\n11%"
+    assert strip_boilerplate(table) == (table, None)
 
 
 # --------------------------------------------------------------------------- scanning

@@ -99,10 +99,11 @@ def test_missing_index_is_reported(index_root):
         ArchiveSearcher(index_root).search(SearchParams(q="bão"))
 
 
-def test_index_with_other_fields_is_refused_then_rebuilt(archive, index_root):
+@pytest.mark.parametrize("added", ["pair", "publisher"])
+def test_index_with_other_fields_is_refused_then_rebuilt(archive, index_root, added):
     # an index written before a field was added: opening it must not silently miss matches
     old_schema = build_schema()
-    old_schema.remove("pair")
+    old_schema.remove(added)
     generation = new_generation(index_root)
     whoosh_index.create_in(str(generation), old_schema).close()
     publish(index_root, generation)

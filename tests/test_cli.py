@@ -222,14 +222,19 @@ def test_check_undated_only_is_exit_0(clean_archive):
     assert re.search(r"^  no date\s+1$", result.stdout, re.M)
 
 
-def test_check_names_unusable_lines_of_the_archives_abbreviations(clean_archive):
-    conf = clean_archive / "abbreviations.conf"
-    conf.write_text("SGGP = Sài Gòn Giải Phóng\nCLB = = câu lạc bộ\nchỉ một dạng\n",
-                    encoding="utf-8")
+@pytest.mark.parametrize("name, text, reason", [
+    ("abbreviations", "SGGP = Sài Gòn Giải Phóng\nCLB = = câu lạc bộ\nchỉ một dạng\n",
+     "a form without letters"),
+    ("categories", "thoi-su = Thời sự\nchinh-tri Chính trị\nthoi-su = Tin trong nước\n",
+     "needs a folder name"),
+])
+def test_check_names_unusable_lines_of_the_archives_settings(clean_archive, name, text, reason):
+    conf = clean_archive / f"{name}.conf"
+    conf.write_text(text, encoding="utf-8")
     result = run("check", "--archive", clean_archive)
     assert result.exit_code == 1, result.output
-    assert re.search(r"^  abbreviations\s+2$", result.stdout, re.M)
-    assert f"{conf}:2:" in result.stdout and f"{conf}:3:" in result.stdout
+    assert re.search(rf"^  {name}\s+2$", result.stdout, re.M)
+    assert f"{conf}:2: {reason}" in result.stdout and f"{conf}:3:" in result.stdout
     assert f"{conf}:1:" not in result.stdout
     assert "Checked 2 files" in result.stdout  # the file is not read as an article
 

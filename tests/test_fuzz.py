@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 import unicodedata
+from html import unescape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,6 +60,10 @@ def test_highlights_stay_inside_the_text_and_escape_everything(text, query):
     assert "<script" not in html.lower().replace("&lt;script", "")
     snippet_html, snippet_text = snippet(text, spans)
     assert "<" not in str(snippet_html).replace("<mark>", "").replace("</mark>", "")
+    # one line of running text, whose marks are exactly the HTML's
+    assert "\n" not in snippet_text
+    plain = str(snippet_html).replace("<mark>", "").replace("</mark>", "")
+    assert unescape(plain) == snippet_text
 
 
 @FUZZ

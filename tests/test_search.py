@@ -94,7 +94,7 @@ def test_seed_article_is_found_first(searcher, q):
     assert first.rank == 1
     assert first.title == SEED_TITLE
     assert first.author == "Quỳnh Hoa"
-    assert first.category == "chinh-tri"
+    assert first.category == "Chính trị"  # its folder, chinh-tri, by its name
     assert first.score > 0
     assert MARK_RE.search(str(first.snippet_html)), first.snippet_html
     assert not results.relaxed
@@ -357,18 +357,18 @@ def test_facet_counts(searcher):
     results = search(searcher, "năm")
     assert results.total == len(ALL_IDS)
     facets = {name: {f.value: f.count for f in values} for name, values in results.facets.items()}
-    assert facets["category"] == {"kinh-te": 2, "moi-truong": 2, "chinh-tri": 1, "giao-thong": 1,
-                                  "van-hoa": 1}
+    assert facets["category"] == {"Kinh tế": 2, "Môi trường": 2, "Chính trị": 1, "Giao thông": 1,
+                                  "Văn hóa": 1}
     assert facets["year"] == {"2019": 1, "2020": 1, "2021": 1, "2022": 1, "2023": 1}
     assert facets["author"] == {"Lan Hương": 2, "Quốc Bảo": 2, "Minh Anh": 1, "Quỳnh Hoa": 1}
     # most frequent first, then by value
-    assert [f.value for f in results.facets["category"]][:2] == ["kinh-te", "moi-truong"]
+    assert [f.value for f in results.facets["category"]][:2] == ["Kinh tế", "Môi trường"]
 
 
 def test_facets_follow_the_filter(searcher):
-    results = search(searcher, "năm", category="moi-truong")
+    results = search(searcher, "năm", category="Môi trường")
     facets = {name: {f.value: f.count for f in values} for name, values in results.facets.items()}
-    assert facets["category"] == {"moi-truong": 2}
+    assert facets["category"] == {"Môi trường": 2}
     assert facets["author"] == {"Lan Hương": 2}
 
 
@@ -531,7 +531,7 @@ def test_article_view_highlights_paragraphs_and_lists_related(searcher):
     joined = "".join(str(p) for p in view.paragraphs_html)
     assert joined.count("<mark>Đảng bộ Khối</mark>") == view.body.count("Đảng bộ Khối") == 4
     assert view.author == "Quỳnh Hoa"
-    assert view.category == "chinh-tri"
+    assert view.category == "Chính trị"
     assert view.related, "related articles expected"
     assert all(r.id != SEED_ID and r.id in ALL_IDS for r in view.related)
 

@@ -123,7 +123,7 @@ def test_hit_shows_linked_title_date_category_author_and_snippet(client):
     assert parse_qs(urlsplit(html.unescape(href)).query) == {"q": ["giá lúa gạo"]}
     assert "<mark>Giá lúa gạo</mark> tăng mạnh" in first
     assert '<time datetime="2024-05-01">01/05/2024</time>' in first
-    assert ">kinh-te</a>" in first and "Minh Anh" in first
+    assert ">Kinh tế</a>" in first and "Minh Anh" in first
     assert '<p class="hit__snippet">' in first and "<mark>" in first.split("hit__snippet")[1]
 
 
@@ -146,9 +146,9 @@ def test_facets_list_counts_and_add_a_filter_that_can_be_removed(client):
     body = page(client, "/search?q=lúa+gạo")
     for heading in ("Chuyên mục", "Năm", "Tác giả"):
         assert f'<h2 class="facet__title">{heading}</h2>' in body
-    assert re.search(r'nong-nghiep</span>\s*<span class="facet__count">7</span>', body)
-    href = link_to(body, "nong-nghiep")
-    assert parse_qs(urlsplit(href).query) == {"q": ["lúa gạo"], "category": ["nong-nghiep"]}
+    assert re.search(r'Nông nghiệp</span>\s*<span class="facet__count">7</span>', body)
+    href = link_to(body, "Nông nghiệp")
+    assert parse_qs(urlsplit(href).query) == {"q": ["lúa gạo"], "category": ["Nông nghiệp"]}
 
     filtered = page(client, href)
     assert total(filtered) == 7
@@ -166,6 +166,39 @@ def test_year_and_author_facets_filter(client):
     assert re.findall(r'<time datetime="(\d{4})', by_year) == ["2023"] * 3
     by_author = page(client, link_to(body, "Minh Anh"))
     assert hit_ids(by_author) == ["kinh-te/gia-lua-gao-tang.txt"]
+
+
+def test_publisher_is_shown_in_results_and_offered_as_a_facet(client):
+    body = page(client, "/search?q=lúa+gạo")
+    assert '<h2 class="facet__title">Báo</h2>' in body
+    assert re.search(r'Tuổi Trẻ</span>\s*<span class="facet__count">1</span>', body)
+    first = body.split('<li class="hit">')[1].split("</li>")[0]
+    assert re.search(r'class="hit__publisher" href="[^"]*publisher=[^"]*">Tuổi Trẻ</a>', first)
+    by_publisher = page(client, link_to(body, "VnExpress"))
+    assert hit_ids(by_publisher) == ["kinh-te/xuat-khau-gao-ky-luc.txt"]
+    assert "Báo:</span> VnExpress" in by_publisher
+    api = client.get("/api/search?q=lúa+gạo&publisher=VnExpress").get_json()
+    assert [h["publisher"] for h in api["hits"]] == ["VnExpress"]
+    assert api["facets"]["publisher"] == [{"value": "VnExpress", "count": 1}]
+
+
+def test_publisher_facet_is_not_offered_when_no_article_has_one(client):
+    body = page(client, "/search?q=" + quote('"lịch thời vụ"'))
+    assert total(body) == 7
+    assert '<h2 class="facet__title">Báo</h2>' not in body
+
+
+def test_article_page_names_its_publisher(client):
+    body = page(client, "/article/van-hoa/festival-hue.txt")
+    assert '<span class="article__publisher">Tuổi Trẻ</span>' in body
+
+
+def test_categories_are_shown_by_name_even_from_a_link_with_the_folder_name(client):
+    body = page(client, "/search?q=lúa+gạo&category=nong-nghiep")
+    assert total(body) == 7
+    assert "Chuyên mục:</span> Nông nghiệp" in body
+    assert re.search(r'is-active"[^>]*>\s*<span class="facet__value">Nông nghiệp</span>', body)
+    assert "nong-nghiep" not in body.split('class="hits"')[0]
 
 
 def test_active_facet_value_links_to_its_removal(client):
@@ -275,6 +308,30 @@ def test_api_sort_oldest(client):
     assert [h["date"] for h in data["hits"]] == ["2019-02-01", "2019-08-01"]
 
 
+def test_sort_by_date_and_the_date_filter_are_offered_only_when_a_result_has_a_date(client):
+    dated = page(client, "/search?q=lúa+gạo")
+    assert 'class="sort"' in dated and "Mới nhất" in dated
+    assert 'class="facet date-filter"' in dated and 'name="from"' in dated
+    for url in ("/search?q=dang+bo+khoi", "/search?category=" + quote("Chính trị")):
+        undated = page(client, url)
+        assert total(undated) == 1, url
+        assert 'class="sort"' not in undated and "Mới nhất" not in undated, url
+        assert "date-filter" not in undated and 'name="from"' not in undated, url
+    assert client.get("/api/search?q=dang+bo+khoi").get_json()["dated"] == 0
+    assert client.get("/api/search?q=lúa+gạo").get_json()["dated"] == 9
+
+
+def test_facets_come_before_the_results_in_the_page_with_a_way_past_them(client):
+    body = page(client, "/search?q=lúa+gạo")
+    facets, hits = body.index('<aside class="facets"'), body.index('<ol class="hits"')
+    assert facets < hits
+    skip = re.search(r'<a class="facets__skip" href="#([^"]+)">([^<]+)</a>', body)
+    assert skip and body.index(skip.group(0)) < body.index('<section class="facet">')
+    assert skip.group(2) == "Bỏ qua bộ lọc, đến kết quả"
+    target = re.search(rf'<div class="results-main" id="{skip.group(1)}" tabindex="-1">', body)
+    assert target and facets < target.start() < hits
+
+
 def test_sort_links_mark_the_current_order(client):
     relevance = page(client, "/search?q=lúa+gạo")
     assert '<span class="sort__item is-active" aria-current="true">Liên quan nhất</span>' in relevance
@@ -290,7 +347,7 @@ def test_sort_and_filters_survive_paging(client):
     body = page(client, "/search?q=lúa+gạo&sort=newest&category=nong-nghiep&per_page=2")
     nxt = html.unescape(re.search(r'rel="next" href="([^"]+)"', body).group(1))
     assert parse_qs(urlsplit(nxt).query) == {
-        "q": ["lúa gạo"], "page": ["2"], "per_page": ["2"], "category": ["nong-nghiep"],
+        "q": ["lúa gạo"], "page": ["2"], "per_page": ["2"], "category": ["Nông nghiệp"],
         "sort": ["newest"],
     }
 
@@ -503,14 +560,14 @@ def test_api_search_shape(client):
     assert data["query"] == "dang bo khoi" and data["total"] == 1 and data["page"] == 1
     hit = data["hits"][0]
     assert set(hit) == {"id", "path", "title", "url", "snippet", "snippet_text", "date",
-                        "category", "author", "score"}
+                        "category", "author", "publisher", "score"}
     assert hit["id"] == hit["path"] == SEED_ID
     assert hit["title"] == "70 năm truyền thống Đảng bộ Khối các cơ quan Trung ương"
-    assert hit["category"] == "chinh-tri" and hit["author"] == "Quỳnh Hoa" and hit["date"] is None
+    assert hit["category"] == "Chính trị" and hit["author"] == "Quỳnh Hoa" and hit["date"] is None
     assert "<mark>" in hit["snippet"] and "<mark>" not in hit["snippet_text"]
     assert isinstance(hit["score"], float) and isinstance(data["took_ms"], float)
     assert client.get(hit["url"]).status_code == 200
-    assert data["facets"]["category"] == [{"value": "chinh-tri", "count": 1}]
+    assert data["facets"]["category"] == [{"value": "Chính trị", "count": 1}]
     assert "Đảng bộ Khối" in response.get_data(as_text=True)  # UTF-8, not \u escapes
 
 
@@ -557,8 +614,9 @@ def test_api_article_shape(client):
     assert data["title"] == "Giá lúa gạo tăng mạnh tại Đồng bằng sông Cửu Long"
     assert data["body"].startswith("Những ngày đầu tháng Năm")
     assert data["date"] == "2024-05-01" and data["author"] == "Minh Anh"
-    assert data["category"] == "kinh-te" and data["tags"] == ["nông nghiệp", "lúa gạo"]
+    assert data["category"] == "Kinh tế" and data["tags"] == ["nông nghiệp", "lúa gạo"]
     assert data["source_url"] == "https://example.vn/kinh-te/gia-lua-gao-tang"
+    assert data["publisher"] == "Tuổi Trẻ"
     assert 1 <= len(data["related"]) <= 5
     assert set(data["related"][0]) == {"id", "title", "url"}
 

@@ -122,10 +122,10 @@ def test_search_facet_article_and_back(base_url, page):
 
     search_from(page, "#header-q", "lua gao")
     with page.expect_navigation():
-        page.locator(".facet__link", has_text="nong-nghiep").click()
-    assert "category=nong-nghiep" in page.url
+        page.get_by_role("link", name="Nông nghiệp 7", exact=True).click()
+    assert "category=N%C3%B4ng+nghi%E1%BB%87p" in page.url
     assert "Tìm thấy 7 kết quả" in page.locator("[aria-live=polite]").inner_text()
-    assert set(page.locator(".hit__category").all_inner_texts()) == {"NONG-NGHIEP"}
+    assert {t.lower() for t in page.locator(".hit__category").all_inner_texts()} == {"nông nghiệp"}
     assert page.locator(".chip").count() == 1
     results_url = page.url
 
@@ -155,6 +155,58 @@ def test_keyboard_focus_is_visible(base_url, page):
     assert page.evaluate("document.activeElement.className") == "skip-link"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
+
+
+FOCUSED = ("(() => { const el = document.activeElement;"
+           " return [el.className, el.textContent.trim().replace(/\\s+/g, ' ')]; })()")
+
+
+def tab_until(tab, wanted: str, limit: int = 80) -> list[list[str]]:
+    """Press Tab until an element of class ``wanted`` has focus; what had focus on the way."""
+    seen = []
+    for _ in range(limit):
+        tab.keyboard.press("Tab")
+        seen.append(tab.evaluate(FOCUSED))
+        if seen[-1][0] == wanted:
+            return seen
+    raise AssertionError(f"no {wanted} within {limit} presses of Tab: {seen}")
+
+
+def test_facets_are_reached_by_keyboard_before_the_results(base_url, page):
+    page.goto(base_url + "/search?q=lúa+gạo")
+    page.locator("#header-q").focus()
+    order = [cls for cls, _ in tab_until(page, "")]  # the first hit's title link has no class
+    assert "facets__skip" in order and "facet__link" in order
+    assert order.index("facets__skip") < order.index("facet__link")
+    assert "pagination__page" not in order  # facets before the results, not after them
+    # The way past them: the skip link (shown when it has focus) leads to the results.
+    page.goto(base_url + "/search?q=lúa+gạo")
+    page.locator("#header-q").focus()
+    tab_until(page, "facets__skip")
+    assert page.locator(".facets__skip").is_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.hit__title') !== null")
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_facets_stand_beside_the_results_on_a_desktop_and_above_them_on_a_phone(
+        base_url, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    tab = context.new_page()
+    try:
+        tab.goto(base_url + "/search?q=lúa+gạo")
+        head, facets, hits = (tab.locator(sel).bounding_box()
+                              for sel in (".results-head", ".facets", ".hits"))
+    finally:
+        context.close()
+    if width > 860:
+        assert facets["x"] + facets["width"] <= hits["x"]  # a column on the left
+        assert abs(facets["y"] - head["y"]) < 5  # from the top, beside the count
+    else:
+        assert head["y"] + head["height"] <= facets["y"] < hits["y"]
+        assert facets["height"] < 420  # rows that scroll sideways, not a long column
 
 
 @pytest.mark.parametrize("name,width,height", [("desktop", 1280, 800), ("phone", 390, 844)])

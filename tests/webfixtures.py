@@ -1,9 +1,10 @@
 """A small archive of made-up Vietnamese articles, and its index, for the web tests.
 
 Shared by ``test_web.py`` and ``test_web_browser.py`` (they may not use a conftest): the
-articles cover what the pages must show — several categories, years and authors for
-facets, enough look-alike bulletins to page through, an undated article, an article whose
-title and body try to inject script, and the real seed article of ``archive/``.
+articles cover what the pages must show — several categories, years, authors and
+publishers for facets, enough look-alike bulletins to page through, an undated article, an
+article whose title and body try to inject script, and the real seed article of
+``archive/``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ARTICLES: dict[str, dict[str, str]] = {
         "author": "Minh Anh",
         "category": "kinh-te",
         "source": "https://example.vn/kinh-te/gia-lua-gao-tang",
+        "publisher": "Tuổi Trẻ",
         "tags": "[nông nghiệp, lúa gạo]",
         "body": (
             "Những ngày đầu tháng Năm, giá lúa gạo tại nhiều tỉnh Đồng bằng sông Cửu Long "
@@ -39,6 +41,7 @@ ARTICLES: dict[str, dict[str, str]] = {
         "author": "Thu Trang",
         "category": "kinh-te",
         "source": "https://example.vn/kinh-te/xuat-khau-gao",
+        "publisher": "VnExpress",
         "body": (
             "Kim ngạch xuất khẩu gạo quý đầu năm đạt mức cao nhất từ trước tới nay. "
             "Các doanh nghiệp cho biết đơn hàng từ châu Á và châu Phi liên tục tăng.\n\n"
@@ -74,6 +77,7 @@ ARTICLES: dict[str, dict[str, str]] = {
         "author": "Lan Hương",
         "category": "van-hoa",
         "source": "https://example.vn/van-hoa/festival-hue",
+        "publisher": "Tuổi Trẻ",
         "body": (
             "Festival Huế năm nay diễn ra với nhiều chương trình nghệ thuật đặc sắc bên "
             "dòng sông Hương.\n\n"

@@ -14,16 +14,16 @@ from indexer.search import DEFAULT_PER_PAGE, SearchParams
 
 URL_NAMES = {
     "q": "q", "page": "page", "per_page": "per_page", "category": "category",
-    "author": "author", "year": "year", "date_from": "from", "date_to": "to", "sort": "sort",
-    "spell": "spell",
+    "author": "author", "publisher": "publisher", "year": "year", "date_from": "from",
+    "date_to": "to", "sort": "sort", "spell": "spell",
 }
 """SearchParams attribute → URL parameter (``from`` is a Python keyword)."""
 
 FILTER_LABELS = {
-    "category": "Chuyên mục", "year": "Năm", "author": "Tác giả",
+    "category": "Chuyên mục", "year": "Năm", "author": "Tác giả", "publisher": "Báo",
     "from": "Từ ngày", "to": "Đến ngày",
 }
-FACET_NAMES = ("category", "year", "author")
+FACET_NAMES = ("category", "publisher", "year", "author")
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
 _DEFAULTS = {"page": 1, "per_page": DEFAULT_PER_PAGE, "sort": "relevance", "spell": "1"}
 

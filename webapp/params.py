@@ -119,6 +119,7 @@ def search_params(args: Mapping[str, str], *, strict: bool) -> SearchParams:
         per_page=_integer(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE, strict),
         category=clean_text(args.get("category"), MAX_FILTER_CHARS) or None,
         author=clean_text(args.get("author"), MAX_FILTER_CHARS) or None,
+        publisher=clean_text(args.get("publisher"), MAX_FILTER_CHARS) or None,
         year=_year(args, strict),
         date_from=date_from,
         date_to=date_to,

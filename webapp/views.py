@@ -79,7 +79,8 @@ def search() -> Response | str:
 
 def _filtered(params: SearchParams) -> bool:
     """A filter alone lists its articles (newest first), so facets can be browsed."""
-    return any((params.category, params.author, params.year, params.date_from, params.date_to))
+    return any((params.category, params.author, params.publisher, params.year,
+                params.date_from, params.date_to))
 
 
 def _display_facets(facets: dict[str, list[FacetValue]]) -> dict[str, list[FacetValue]]:
@@ -148,6 +149,7 @@ def _results_json(results: SearchResults) -> dict:
             name: [{"value": f.value, "count": f.count} for f in values]
             for name, values in results.facets.items()
         },
+        "dated": results.dated,
         "suggestion": results.suggestion,
         "corrected": results.corrected,
         "expansions": [{"typed": typed, "also": forms} for typed, forms in results.expansions],
@@ -172,6 +174,7 @@ def api_article(article_id: str) -> Response:
         "date": view.date,
         "author": view.author,
         "category": view.category,
+        "publisher": view.publisher,
         "source_url": formatting.web_url(view.source_url),  # as the page shows it
         "tags": view.tags,
         "url": url_for("views.article", article_id=view.id),
