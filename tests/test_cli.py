@@ -289,7 +289,7 @@ def test_search_json_output(small_index):
     assert data["suggestion"] is None
     first = data["hits"][0]
     assert set(first) == {"id", "path", "title", "url", "snippet", "snippet_text", "date",
-                          "category", "author", "score"}  # those of /api/search
+                          "category", "author", "publisher", "score"}  # those of /api/search
     assert first["path"] == "giao-thong/con-duong-moi.txt"
     assert first["title"] == "Con đường mới về quê"
     assert "<mark>đường</mark>" in first["snippet"]

@@ -68,7 +68,7 @@ def test_the_page_shows_what_the_watcher_did_rejected_and_why(watched):
     assert "<code>kinh-te/vang.txt</code> → <code>kinh-te/gia-vang.txt</code>" in page
     # rejected files, the odd name escaped as the command line shows it
     assert "<code>rong.txt</code></td><td>empty file" in page
-    assert "<code>tab\\there.txt</code></td><td>file the name contains a control" in page
+    assert "<code>tab\\there.txt</code></td><td>file: the name contains a control" in page
     assert "tab\there" not in page
     assert "<code>xa-hoi/bao-ban-sao.txt</code>" in page  # a copy
     assert "Kinh tế" in page  # by category
@@ -85,7 +85,7 @@ def test_the_page_shows_what_the_watcher_did_rejected_and_why(watched):
                               "duplicates": 1}
     assert {(r["file"], r["reason"].split(" (")[0]) for r in last["rejected"]} == {
         ("rong.txt", "empty file"),
-        ("tab\\there.txt", "file the name contains a control character or line break; "
+        ("tab\\there.txt", "file: the name contains a control character or line break; "
                            "rename it")}
     assert last["started"].endswith("+00:00") and last["seconds"] >= 0
     assert data["last_change"]["started"] == last["started"]
