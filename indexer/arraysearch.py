@@ -46,6 +46,8 @@ takes about 150 MB, so all of them fit. Below its working set a least-recently-u
 cache thrashes: the public queries (plain and exact spellings, compounds, pairs) need
 about 80 MB, and with 64 MB the second pass decoded 25,000 postings per query and ran
 twice as slow as with everything kept."""
+FREQUENCIES_KEPT = 100_000
+"""Document frequencies remembered per segment (then it starts over)."""
 EVIDENCE_DEPTH = 1000
 """Matches per segment whose compounds and written forms are looked up (a headline of
 common words matches ten thousand articles; only the best few hundred are shown or
@@ -172,6 +174,20 @@ def _leaf(reader, fieldname: str, text: bytes):
     return matcher
 
 
+def _frequency(reader, fieldname: str, text: bytes) -> int:
+    """The segment's document frequency of a term, remembered: a query asks it of each of
+    its terms three to five times (sizing slots, choosing lists, lookups), and each time
+    Whoosh decodes the term's statistics again."""
+    known = reader.__dict__.setdefault("_vnsearch_frequencies", {})
+    key = (fieldname, text)
+    frequency = known.get(key)
+    if frequency is None:
+        if len(known) >= FREQUENCIES_KEPT:
+            known.clear()
+        frequency = known[key] = reader.doc_frequency(fieldname, text)
+    return frequency
+
+
 def _cache_key(reader, fieldname: str, text: bytes) -> tuple:
     return reader.segment().segment_id(), fieldname, text
 
@@ -211,7 +227,7 @@ def _lookup(reader, fieldname: str, text: bytes, docs: np.ndarray
     A cached list answers at once. Otherwise, with fewer candidates than the list has
     blocks, skipping to each candidate decodes at most one block per candidate; with more,
     decoding the whole list costs about the same and keeps it for the next query."""
-    frequency = reader.doc_frequency(fieldname, text)
+    frequency = _frequency(reader, fieldname, text)
     if not frequency or not len(docs):
         return np.zeros(len(docs), dtype=bool), np.zeros(len(docs), dtype=np.float32)
     if (_cache_key(reader, fieldname, text) not in _CACHE
@@ -264,17 +280,33 @@ def _scores(searcher, subsearcher, term: Term, tbytes: bytes, weights: np.ndarra
             docs: np.ndarray) -> np.ndarray | None:
     """BM25F of the term in ``docs`` (segment numbers), given its weights there; None if
     the weighting is not the BM25F this module reproduces."""
-    scorer = searcher.weighting.scorer(subsearcher, term.fieldname, tbytes)
-    if not isinstance(scorer, scoring.BM25FScorer):
+    parameters = _bm25_parameters(searcher, subsearcher, term.fieldname, tbytes)
+    if parameters is None:
         return None
     lengths = field_lengths(subsearcher.reader(), term.fieldname)
     if lengths is None:
         return None
     fl = _lengths_array(subsearcher.reader(), term.fieldname, lengths)[docs]
     tf = weights.astype(np.float64)
-    K1, B = scorer.K1, scorer.B
-    bm25 = scorer.idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / scorer.avgfl)))
+    idf, avgfl, K1, B = parameters
+    bm25 = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
     return bm25 * term.boost if term.boost != 1.0 else bm25
+
+
+def _bm25_parameters(searcher, subsearcher, fieldname: str, tbytes: bytes
+                     ) -> tuple[float, float, float, float] | None:
+    """The term's idf, the field's average length, K1 and B, as Whoosh's scorer has them
+    (all index-wide, so the same in every segment), remembered per searcher; None if the
+    weighting is not the BM25F reproduced here."""
+    known = searcher.__dict__.setdefault("_vnsearch_bm25", {})
+    key = (fieldname, tbytes)
+    if key not in known:
+        if len(known) >= FREQUENCIES_KEPT:
+            known.clear()
+        scorer = searcher.weighting.scorer(subsearcher, fieldname, tbytes)
+        known[key] = ((scorer.idf, scorer.avgfl, scorer.K1, scorer.B)
+                      if isinstance(scorer, scoring.BM25FScorer) else None)
+    return known[key]
 
 
 def _lengths_array(reader, fieldname: str, lengths: list[int]) -> np.ndarray:
@@ -332,7 +364,7 @@ def _holding_any(searcher, reader, groups, docs: np.ndarray) -> np.ndarray:
 
 def _slot_size(reader, searcher, alternatives: list[list[Term]]) -> int:
     """At most how many documents cover the slot: each alternative's rarest term."""
-    return sum(min(reader.doc_frequency(t.fieldname, _term_bytes(searcher, t)) for t in alt)
+    return sum(min(_frequency(reader, t.fieldname, _term_bytes(searcher, t)) for t in alt)
                for alt in alternatives)
 
 
@@ -345,7 +377,7 @@ def _candidates(searcher, reader, request: Request, sizes: list[int]) -> np.ndar
     lists = []
     for i in driving:
         for alt in request.slots[i]:
-            sized = [(reader.doc_frequency(t.fieldname, tb), t, tb)
+            sized = [(_frequency(reader, t.fieldname, tb), t, tb)
                      for t in alt for tb in [_term_bytes(searcher, t)]]
             frequency, term, tbytes = min(sized, key=lambda item: item[0])
             if frequency:
