@@ -42,26 +42,41 @@ syllable's few dozen possible spellings costs about a millisecond, and the same
 syllables come back query after query."""
 
 
+FREQUENCIES_CACHED = 200_000
+"""Document frequencies remembered per index reader (then it starts over)."""
+
+
 class Vocabulary:
-    """Document frequencies of one index generation (``termcache`` remembers each lookup
-    per segment, so asking again is cheap)."""
+    """Document frequencies of one index generation, remembered per reader: restoring
+    diacritics asks for every pair of candidate spellings of neighbouring syllables, the
+    same pairs query after query, and each answer is a sum over the segments."""
 
     def __init__(self, reader):
         self.reader = reader
+        self._known = reader.__dict__.setdefault("_vnsearch_vocabulary", {})
+
+    def _frequency(self, fieldname: str, text: str) -> int:
+        key = (fieldname, text)
+        frequency = self._known.get(key)
+        if frequency is None:
+            if len(self._known) >= FREQUENCIES_CACHED:
+                self._known.clear()
+            frequency = self._known[key] = self.reader.doc_frequency(fieldname, text)
+        return frequency
 
     def folded(self, key: str) -> int:
-        return self.reader.doc_frequency("fold", key)
+        return self._frequency("fold", key)
 
     def exact(self, key: str) -> int:
-        return self.reader.doc_frequency("syl", key)
+        return self._frequency("syl", key)
 
     def pair(self, first: str, second: str) -> int:
         """Articles where the two folded syllables stand next to each other."""
-        return self.reader.doc_frequency("pair", f"{first}_{second}")
+        return self._frequency("pair", f"{first}_{second}")
 
     def compound(self, keys: Sequence[str], folded: bool = False) -> int:
         """Articles holding these syllables as one pyvi word (``đảng_bộ``)."""
-        return self.reader.doc_frequency("wfold" if folded else "word", "_".join(keys))
+        return self._frequency("wfold" if folded else "word", "_".join(keys))
 
     def forms(self, folded_key: str) -> list[tuple[str, int]]:
         """The written forms of a folded syllable the archive holds, most common first,
