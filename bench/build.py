@@ -33,39 +33,45 @@ DESCRIPTION = "Full build time, memory and size: ours against plain Whoosh."
 LARGE_SIZE = 50_000
 
 
-def build_ours(archive: Path, size: int, run: int) -> tuple[Measured, int, int]:
-    """(measurement, documents, bytes on disk) of one `vnsearch index --full`."""
-    root = common.our_index(size)
+def build_ours(archive: Path, root: Path, log: Path,
+               jobs: int | None = None) -> tuple[Measured, int, int]:
+    """(measurement, documents, bytes on disk) of one `vnsearch index --full` into ``root``.
+
+    ``jobs`` is passed as ``--jobs`` (default: every CPU), so that a benchmark can leave a
+    core to other work and say so."""
+    cmd = [common.vnsearch_command(), "index", "--full", "--archive", archive, "--index", root]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
     # Exit status 1: some files were rejected and the rest indexed, still a full build.
-    measured = common.run_measured(
-        [common.vnsearch_command(), "index", "--full", "--archive", archive, "--index", root],
-        common.OUT / "logs" / f"build-ours-n{size}-run{run}.log", ok=(0, 1))
+    measured = common.run_measured(cmd, log, ok=(0, 1))
     live = common.live_generation(root)
     return measured, whoosh_index.open_dir(str(live)).doc_count(), common.dir_size(live)
 
 
-def build_reference(archive: Path, size: int, run: int) -> tuple[Measured, int, int]:
+def build_reference(archive: Path, target: Path, log: Path) -> tuple[Measured, int, int]:
     """(measurement, documents, bytes on disk) of one reference build in a fresh process."""
-    target = common.reference_index(size)
     measured = common.run_measured(
-        [sys.executable, "-m", "bench.reference", archive, target],
-        common.OUT / "logs" / f"build-reference-n{size}-run{run}.log")
+        [sys.executable, "-m", "bench.reference", archive, target], log)
     return measured, whoosh_index.open_dir(str(target)).doc_count(), common.dir_size(target)
 
 
 def measure_size(size: int, runs: int) -> dict:
     archive = common.prepare_archive(size)
     samples: dict[str, list[tuple[Measured, int, int]]] = {"ours": [], "reference": []}
-    builders = {"ours": build_ours, "reference": build_reference}
+    builders = {"ours": (build_ours, common.our_index(size)),
+                "reference": (build_reference, common.reference_index(size))}
     for run in range(runs):
         order = ["ours", "reference"] if run % 2 == 0 else ["reference", "ours"]
         for name in order:
             print(f"  n={size:,} run {run + 1}/{runs}: {name} …", flush=True)
-            samples[name].append(builders[name](archive, size, run))
-    return {"size": size, **{name: _summary(s) for name, s in samples.items()}}
+            builder, target = builders[name]
+            log = common.OUT / "logs" / f"build-{name}-n{size}-run{run}.log"
+            samples[name].append(builder(archive, target, log))
+    return {"size": size, **{name: summary(s) for name, s in samples.items()}}
 
 
-def _summary(samples: list[tuple[Measured, int, int]]) -> dict:
+def summary(samples: list[tuple[Measured, int, int]]) -> dict:
+    """Medians over runs of one engine's builds of one archive."""
     wall = common.median(m.wall_s for m, _, _ in samples)
     documents = samples[-1][1]
     return {

@@ -168,8 +168,12 @@ def run_load(port: int, paths: list[str], concurrency: int, seconds: float) -> d
             "errors": load.errors, "first_error": load.first_error}
 
 
-def measure(index_root: Path, archive: Path | None, args: argparse.Namespace) -> dict:
-    paths = [f"/api/search?q={urllib.parse.quote(q['query'])}" for q in common.load_queries()]
+def measure(index_root: Path, archive: Path | None, args: argparse.Namespace,
+            queries: list[dict] | None = None) -> dict:
+    """Load at each of ``args.concurrency`` with ``queries`` (default: the public eval set);
+    ``args`` also gives ``duration``, ``warmup`` and ``runs``."""
+    queries = common.load_queries() if queries is None else queries
+    paths = [f"/api/search?q={urllib.parse.quote(q['query'])}" for q in queries]
     server = Server(index_root, archive, common.OUT / "logs" / "serve.log")
     try:
         health = server.wait_healthy()

@@ -33,13 +33,12 @@ ADDED_SENTENCE = "Câu này được thêm vào để đo thời gian cập nh�
 WORK = common.OUT / "incremental"
 
 
-def fresh_copy(size: int) -> tuple[Path, Path]:
+def fresh_copy(source_archive: Path, source_index: Path) -> tuple[Path, Path]:
     """(archive, index root): new copies of the built ones, ready to be changed."""
     shutil.rmtree(WORK, ignore_errors=True)
     archive, index = WORK / "archive", WORK / "index"
-    shutil.copytree(common.archive_dir(size), archive, copy_function=os.link)
-    source = common.our_index(size)
-    live = common.live_generation(source)
+    shutil.copytree(source_archive, archive, copy_function=os.link)
+    live = common.live_generation(source_index)
     index.mkdir(parents=True)
     shutil.copytree(live, index / live.name)
     os.symlink(live.name, index / "current")
@@ -97,13 +96,23 @@ SCENARIOS: dict[str, Callable[[Path], None]] = {
 
 
 def measure(size: int, runs: int) -> list[dict]:
+    """Every scenario on the archive of the first ``size`` corpus articles."""
     common.ensure_our_index(size)
+    return measure_built(common.archive_dir(size), common.our_index(size), size, runs,
+                         tuple(SCENARIOS))
+
+
+def measure_built(source_archive: Path, source_index: Path, size: int, runs: int,
+                  scenarios: tuple[str, ...]) -> list[dict]:
+    """The given scenarios on copies of a built archive and index; ``size`` labels the rows
+    and the logs. Other benchmarks (scale.py) call this on archives they made themselves."""
     rows = []
-    for name, mutate in SCENARIOS.items():
+    for name in scenarios:
+        mutate = SCENARIOS[name]
         walls, counts = [], {}
         for run in range(runs):
             print(f"  n={size:,} {name}, run {run + 1}/{runs} …", flush=True)
-            archive, index = fresh_copy(size)
+            archive, index = fresh_copy(source_archive, source_index)
             mutate(archive)
             measured = common.run_measured(
                 [common.vnsearch_command(), "index", "--archive", archive, "--index", index],

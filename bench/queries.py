@@ -125,8 +125,10 @@ def cold_start(index_root: Path, query: str, runs: int) -> float:
 
 def measure(index_root: Path, reference: Path | None, queries: list[dict], runs: int,
             cold_runs: int) -> dict:
+    """Cold starts (none when ``cold_runs`` is 0), then ``runs`` passes over ``queries``."""
+    kinds = _first_of_kinds(queries, COLD_KINDS) if cold_runs else {}
     cold = {kind: (query["qid"], cold_start(index_root, query["query"], cold_runs))
-            for kind, query in _first_of_kinds(queries, COLD_KINDS).items()}
+            for kind, query in kinds.items()}
     search, first = engines(index_root, reference)
     one_pass(search, queries[:WARMUP_QUERIES])
     passes = []

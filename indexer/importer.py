@@ -35,7 +35,7 @@ import re
 import tempfile
 import unicodedata
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,4 +222,17 @@ def import_jsonl(sources: list[Path], into: Path, overwrite: bool = False) -> Im
     importer = _Importer(Path(into), overwrite)
     for source in sources:
         importer.source(Path(source))
+    return importer.report
+
+
+def import_records(records: Iterable[dict], into: Path, overwrite: bool = False) -> ImportReport:
+    """Write records made by a program (a generator, a migration) as ``import_jsonl`` writes
+    an export's lines: same validation, file format and folders, one record in memory at a
+    time. Bad records are reported by their position and skipped."""
+    importer = _Importer(Path(into), overwrite)
+    for number, record in enumerate(records, start=1):
+        try:
+            importer.record(f"record {number}", record)
+        except _BadRecord as err:
+            importer.report.errors.append(f"record {number}: {err}")
     return importer.report
