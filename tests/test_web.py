@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -833,3 +834,21 @@ def test_hostile_queries_never_fail_and_are_never_reflected_raw(client, q):
     assert api.status_code in (200, 400)
     assert api.is_json and api.headers["X-Content-Type-Options"] == "nosniff"
     assert "Traceback" not in api.get_data(as_text=True)
+
+
+def test_a_served_worker_loads_pyvi_before_its_first_query(tmp_path):
+    """The first query with an operator must not wait for pyvi's model: the app factory
+    every worker runs loads it (checked in a fresh interpreter, where nothing else has)."""
+    probe = (
+        "import sys; from pathlib import Path\n"
+        "from indexer import analysis\n"
+        "from webapp import serve\n"
+        "assert analysis._pyvi.cache_info().currsize == 0\n"
+        "serve.app_factory(Path(sys.argv[1]), Path(sys.argv[2]))()\n"
+        "print(analysis._pyvi.cache_info().currsize)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "index"),
+                           str(tmp_path / "archive")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"

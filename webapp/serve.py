@@ -28,6 +28,7 @@ from typing import Any
 
 from flask import Flask
 
+from indexer.analysis import segment
 from indexer.i18n import _
 from indexer.search import ArchiveSearcher, IndexMissing
 
@@ -43,8 +44,13 @@ def app_factory(index_root: Path, archive: Path, served_url: str | None = None):
     """A zero-argument factory, so every worker process builds its own app."""
 
     def factory() -> Flask:
-        return create_app({"INDEX_ROOT": index_root, "ARCHIVE_ROOT": archive,
-                           "SERVED_URL": served_url})
+        app = create_app({"INDEX_ROOT": index_root, "ARCHIVE_ROOT": archive,
+                          "SERVED_URL": served_url})
+        # pyvi's model loads on first use: without this, the first query with an operator
+        # or a phrase each worker answers waits for it (1.5-3.5 s). A worker starts
+        # accepting only once its app is built, so nobody waits.
+        segment("Việt Nam")
+        return app
 
     return factory
 
