@@ -914,6 +914,10 @@ def build_unprivileged(archive: Path, index: Path) -> dict:
     build needs, so the child reads nothing outside the archive and the index."""
     from indexer.build import build
 
+    code = Path(__file__).resolve().parents[1]
+    if os.geteuid() == 0 and not all(p.stat().st_mode & 0o001 for p in [code, *code.parents]):
+        pytest.skip(f"nobody cannot reach the code in {code} (a parent folder is private), "
+                    "which the build reads as it runs")
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report as JSON, never return into pytest
