@@ -104,6 +104,47 @@ class _Compact:
             ids[1:] += self.first
         return ids, self.weights
 
+    def at(self, docs: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        return _weights_at(*self.arrays(), docs, size)
+
+
+class _Dense:
+    """A common word's posting list as one byte per document of the segment, its weight
+    there (0: absent). Held by a quarter of the segment or more, it takes no more room
+    than ``_Compact`` (three bytes per posting), and a lookup is one read per candidate:
+    no ids to rebuild, no search. The common syllables of a headline are most lookups."""
+
+    __slots__ = ("weights",)
+
+    def __init__(self, ids: np.ndarray, weights: np.ndarray, size: int):
+        self.weights = np.zeros(size, dtype=np.uint8)
+        self.weights[ids] = weights
+
+    @property
+    def nbytes(self) -> int:
+        return self.weights.nbytes
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.flatnonzero(self.weights).astype(np.int32)
+        return ids, self.weights[ids]
+
+    def at(self, docs: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        found = self.weights[docs]
+        return found > 0, found.astype(np.float32)
+
+
+DENSE_FROM = 4
+"""A list held by at least 1/``DENSE_FROM`` of its segment is kept as ``_Dense``."""
+
+
+def _kept(ids: np.ndarray, weights: np.ndarray, size: int) -> _Compact | _Dense:
+    """The cached form of a decoded list: dense for a common word whose weights are small
+    counts (a zero weight would read as absent), compact otherwise."""
+    if (len(ids) * DENSE_FROM >= size and np.array_equal(weights, np.floor(weights))
+            and weights.min() >= 1 and weights.max() <= np.iinfo(np.uint8).max):
+        return _Dense(ids, weights, size)
+    return _Compact(ids, weights)
+
 
 def _narrowest(weights: np.ndarray) -> np.ndarray:
     if len(weights) and np.array_equal(weights, np.floor(weights)) and weights.min() >= 0:
@@ -121,10 +162,10 @@ class _PostingCache:
     def __init__(self, budget: int):
         self.budget = budget
         self.used = 0
-        self._entries: OrderedDict[tuple, _Compact] = OrderedDict()
+        self._entries: OrderedDict[tuple, _Compact | _Dense] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> _Compact | None:
+    def get(self, key: tuple) -> _Compact | _Dense | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -134,7 +175,7 @@ class _PostingCache:
     def __contains__(self, key: tuple) -> bool:
         return key in self._entries
 
-    def put(self, key: tuple, value: _Compact) -> None:
+    def put(self, key: tuple, value: _Compact | _Dense) -> None:
         with self._lock:
             if value.nbytes > self.budget or key in self._entries:
                 return
@@ -195,14 +236,24 @@ def _cache_key(reader, fieldname: str, text: bytes) -> tuple:
 def _postings(reader, fieldname: str, text: bytes, frequency: int
               ) -> tuple[np.ndarray, np.ndarray]:
     """The segment's postings of one term, deleted documents included."""
+    found = _cached(reader, fieldname, text, frequency)
+    return found if isinstance(found, tuple) else found.arrays()
+
+
+def _cached(reader, fieldname: str, text: bytes, frequency: int
+            ) -> _Compact | _Dense | tuple[np.ndarray, np.ndarray]:
+    """The term's cache entry, decoded and kept now if it is long enough; a short list,
+    not kept, as its ids and weights."""
     key = _cache_key(reader, fieldname, text)
     found = _CACHE.get(key)
     if found is not None:
-        return found.arrays()
+        return found
     ids, weights = _decode(_leaf(reader, fieldname, text))
-    if frequency >= CACHE_MIN_POSTINGS:
-        _CACHE.put(key, _Compact(ids, weights))
-    return ids, weights
+    if frequency < CACHE_MIN_POSTINGS:
+        return ids, weights
+    found = _kept(ids, weights, reader.doc_count_all())
+    _CACHE.put(key, found)
+    return found
 
 
 def _probe(leaf, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -233,14 +284,30 @@ def _lookup(reader, fieldname: str, text: bytes, docs: np.ndarray
     if (_cache_key(reader, fieldname, text) not in _CACHE
             and len(docs) * POSTINGS_PER_BLOCK < frequency):
         return _probe(_leaf(reader, fieldname, text), docs)
-    return _weights_at(*_postings(reader, fieldname, text, frequency), docs)
+    found = _cached(reader, fieldname, text, frequency)
+    if isinstance(found, tuple):
+        return _weights_at(*found, docs, reader.doc_count_all())
+    return found.at(docs, reader.doc_count_all())
 
 
-def _weights_at(ids: np.ndarray, weights: np.ndarray, docs: np.ndarray
+def _weights_at(ids: np.ndarray, weights: np.ndarray, docs: np.ndarray, size: int
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Which of ``docs`` a decoded posting list holds, and its weights there."""
+    """Which of ``docs`` a decoded posting list holds, and its weights there.
+
+    A binary search costs about 30 ns per candidate; laying the list out over an array as
+    long as the segment costs about 4 ns per posting and 2 per document, after which each
+    candidate is one read. With many candidates (a headline of common words has thousands)
+    laying out is several times faster."""
+    if len(docs) * 6 > len(ids) + size // 2:
+        held = np.zeros(size, dtype=bool)
+        held[ids] = True
+        spread = np.zeros(size, dtype=np.float32)
+        spread[ids] = weights
+        return held[docs], spread[docs]
     where = np.searchsorted(ids, docs)
-    present = _contains(ids, docs, where)
+    inside = where < len(ids)
+    present = np.zeros(len(docs), dtype=bool)
+    present[inside] = ids[where[inside]] == docs[inside]
     found = np.zeros(len(docs), dtype=np.float32)
     found[present] = weights[where[present]]
     return present, found
@@ -283,14 +350,29 @@ def _scores(searcher, subsearcher, term: Term, tbytes: bytes, weights: np.ndarra
     parameters = _bm25_parameters(searcher, subsearcher, term.fieldname, tbytes)
     if parameters is None:
         return None
-    lengths = field_lengths(subsearcher.reader(), term.fieldname)
-    if lengths is None:
+    norms = _length_norms(searcher, subsearcher.reader(), term.fieldname, parameters)
+    if norms is None:
         return None
-    fl = _lengths_array(subsearcher.reader(), term.fieldname, lengths)[docs]
     tf = weights.astype(np.float64)
-    idf, avgfl, K1, B = parameters
-    bm25 = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-    return bm25 * term.boost if term.boost != 1.0 else bm25
+    idf, _, K1, _ = parameters
+    return tf * (idf * (K1 + 1) * term.boost) / (tf + norms[docs])
+
+
+def _length_norms(searcher, reader, fieldname: str,
+                  parameters: tuple[float, float, float, float]) -> np.ndarray | None:
+    """BM25's length normalisation of every document of the segment, ``K1 * (1 - B + B *
+    length / average length)``: the same for every term of the field, so computed once per
+    searcher (the average is index-wide) rather than for each term's matches."""
+    known = searcher.__dict__.setdefault("_vnsearch_norms", {})
+    key = (reader.segment().segment_id(), fieldname)
+    if key not in known:
+        lengths = field_lengths(reader, fieldname)
+        if lengths is None:
+            return None
+        _, avgfl, K1, B = parameters
+        fl = np.asarray(lengths, dtype=np.float64)
+        known[key] = K1 * ((1 - B) + B * fl / avgfl)
+    return known[key]
 
 
 def _bm25_parameters(searcher, subsearcher, fieldname: str, tbytes: bytes
@@ -307,13 +389,6 @@ def _bm25_parameters(searcher, subsearcher, fieldname: str, tbytes: bytes
         known[key] = ((scorer.idf, scorer.avgfl, scorer.K1, scorer.B)
                       if isinstance(scorer, scoring.BM25FScorer) else None)
     return known[key]
-
-
-def _lengths_array(reader, fieldname: str, lengths: list[int]) -> np.ndarray:
-    cache = reader.__dict__.setdefault("_vnsearch_length_arrays", {})
-    if fieldname not in cache:
-        cache[fieldname] = np.asarray(lengths, dtype=np.float64)
-    return cache[fieldname]
 
 
 def _live_mask(reader) -> np.ndarray | None:
@@ -471,15 +546,6 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
         total[best] += found[1]
     total *= factor
     return docs, total, covered
-
-
-def _contains(ids: np.ndarray, docs: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
-    if where is None:
-        where = np.searchsorted(ids, docs)
-    inside = where < len(ids)
-    found = np.zeros(len(docs), dtype=bool)
-    found[inside] = ids[where[inside]] == docs[inside]
-    return found
 
 
 def _allowed_by(searcher, filter_query: Query | None) -> np.ndarray | None:

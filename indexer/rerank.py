@@ -12,7 +12,7 @@ first-stage order, so every page of results is cut from the same ranking.
 
 from __future__ import annotations
 
-from .analysis import SYLLABLE_RE, fold, match_form
+from .analysis import SYLLABLE_RE, each_same_length, fold, match_form
 from .query import QueryPlan
 
 TITLE_MATCH_WEIGHT = 20.0
@@ -40,16 +40,15 @@ def _forms(plan: QueryPlan) -> list[list[Form]]:
     return words
 
 
-def title_likeness(words: list[list[Form]], title: str) -> float:
+def title_likeness(words: list[list[Form]], text: str, folded_text: str) -> float:
     """Recall × precision of the query's words in the title's syllables, 0 to 1: folded,
     except that a word written with marks counts only in that spelling ("đường" is not in
     "Đại dương xanh").
 
-    Folding maps letters to letters, so the folded and the written title split into the
-    same syllables; the written ones are only split when a word found has a spelling to
-    check (a hundred titles are read per query)."""
-    text = match_form(title)
-    folded = SYLLABLE_RE.findall(fold(text))
+    ``text`` is the title's ``match_form`` and ``folded_text`` its fold. Folding maps
+    letters to letters, so both split into the same syllables; the written ones are only
+    split when a word found has a spelling to check (a hundred titles are read per query)."""
+    folded = SYLLABLE_RE.findall(folded_text)
     if not words or not folded:
         return 0.0
     places: dict[str, list[int]] = {}
@@ -92,9 +91,11 @@ def rerank(hits: list, titles: list[str], plan: QueryPlan) -> list[tuple[object,
     """The hits in their final order, each with its final score; ``titles`` are the hits'
     (only the first ``RERANK_DEPTH`` are read)."""
     words = _forms(plan)
+    written = each_same_length(match_form, titles[:RERANK_DEPTH])
+    folded = each_same_length(fold, written)
     head = []
-    for hit, title in zip(hits[:RERANK_DEPTH], titles, strict=False):
-        likeness = title_likeness(words, title)
+    for hit, text, folded_text in zip(hits[:RERANK_DEPTH], written, folded, strict=False):
+        likeness = title_likeness(words, text, folded_text)
         head.append(((hit.score or 0.0) + TITLE_MATCH_WEIGHT * likeness ** TITLE_MATCH_POWER,
                      hit))
     head.sort(key=lambda item: -item[0])

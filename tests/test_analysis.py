@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from helpers import SEED_TITLE, seed_text
 
 from indexer.analysis import (
@@ -16,6 +18,7 @@ from indexer.analysis import (
     PairTokenizer,
     Span,
     SyllableTokenizer,
+    each_same_length,
     fold,
     folded_match_form,
     has_diacritics,
@@ -310,3 +313,10 @@ def test_term_texts_are_the_tokens_of_the_analyzer(field, text):
     both must be the same terms, or a query would miss what was indexed."""
     analyzer = build_schema()[field].analyzer
     assert term_texts(analyzer, text) == [token.text for token in analyzer(text)]
+
+
+@given(st.lists(st.text(alphabet="aăâeêioôơuưyqđAĐÀÁẢẠÚỦỲỶ hoàuỷkQİΣ\n.", max_size=90),
+                max_size=8))
+def test_many_titles_in_one_call_equal_each_title_alone(titles):
+    for transform in (fold, match_form):
+        assert each_same_length(transform, titles) == [transform(t) for t in titles]

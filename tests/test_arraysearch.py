@@ -72,11 +72,13 @@ def searcher(index_root):
     s.close()
 
 
-@pytest.fixture(params=["probing", "decoding"])
+@pytest.fixture(params=["probing", "decoding", "cached"])
 def lookups(request, monkeypatch):
-    """Each test runs with uncached lists probed by skipping, then decoded whole."""
+    """Each test runs with uncached lists probed by skipping, then decoded whole, then with
+    every list kept once decoded (common words' as one byte per document)."""
     monkeypatch.setattr(arraysearch, "_CACHE", arraysearch._PostingCache(arraysearch.CACHE_BYTES))
-    monkeypatch.setattr(arraysearch, "CACHE_MIN_POSTINGS", 10**9)
+    monkeypatch.setattr(arraysearch, "CACHE_MIN_POSTINGS",
+                        1 if request.param == "cached" else 10**9)
     monkeypatch.setattr(arraysearch, "POSTINGS_PER_BLOCK", 0 if request.param == "probing" else 10**9)
     return request.param
 
@@ -242,6 +244,27 @@ def test_compact_posting_lists_round_trip(ids, counts):
     back_ids, back_weights = arraysearch._Compact(ids, weights).arrays()
     assert back_ids.tolist() == ids.tolist()
     assert back_weights.tolist() == weights.tolist()
+
+
+@given(st.lists(st.integers(0, 199), min_size=1, max_size=200, unique=True),
+       st.lists(st.integers(0, 199), min_size=0, max_size=200, unique=True),
+       st.lists(st.integers(1, 255), min_size=1, max_size=20))
+def test_every_kept_form_of_a_list_finds_the_same_weights(ids, docs, counts):
+    """Binary search or laying out, compact or one byte per document: the same answer as
+    reading the postings one by one."""
+    size = 200
+    ids = np.array(sorted(ids), dtype=np.int32)
+    weights = np.resize(np.array(counts, dtype=np.float32), len(ids))
+    docs = np.array(sorted(docs), dtype=np.int32)
+    held = dict(zip(ids.tolist(), weights.tolist()))
+    expected = ([d in held for d in docs.tolist()], [held.get(d, 0.0) for d in docs.tolist()])
+    kept = arraysearch._kept(ids, weights, size)
+    assert isinstance(kept, arraysearch._Dense) == (len(ids) * arraysearch.DENSE_FROM >= size)
+    for present, found in (arraysearch._weights_at(ids, weights, docs, size),
+                           arraysearch._Compact(ids, weights).at(docs, size),
+                           kept.at(docs, size)):
+        assert (present.tolist(), found.tolist()) == expected
+    assert [a.tolist() for a in kept.arrays()] == [ids.tolist(), weights.tolist()]
 
 
 def test_the_posting_cache_stays_within_its_budget():
