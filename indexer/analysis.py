@@ -118,6 +118,24 @@ def each_same_length(transform: Callable[[str], str], texts: list[str]) -> list[
     return out
 
 
+def whole_word_spans(text: str, word: str) -> list[tuple[int, int]]:
+    """Where ``word`` stands as a whole syllable in ``text``. ``str.find`` runs in C: over a
+    news article it is several times faster than a regular expression with boundaries."""
+    found = []
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if not (start and _in_word(text[start - 1])) and not (end < len(text)
+                                                               and _in_word(text[end])):
+            found.append((start, end))
+        start = text.find(word, end)
+    return found
+
+
+def _in_word(char: str) -> bool:
+    return char.isalnum()
+
+
 def folded_match_form(text: str) -> str:
     return fold(match_form(text))
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections import defaultdict
 
-from .analysis import SYLLABLE_RE, fold, folded_match_form, has_diacritics, match_form, nfc
+from .analysis import (SYLLABLE_RE, fold, folded_match_form, has_diacritics, lower_same_length,
+                       match_form, nfc, whole_word_spans)
 from .query import FIELD_ALIASES, QueryPlan
 
 
@@ -57,25 +57,24 @@ def restore_from_texts(folded_keys: list[str], texts: list[str]) -> list[str | N
     """The written form of each folded query syllable, as the given texts write it.
 
     Runs are taken longest first, then by the order of ``texts`` (best match first);
-    syllables found in no text stay ``None``.
+    syllables found in no text stay ``None``. Only the query's syllables are looked for in
+    the folded text, each run grown one syllable at a time from there (an article body has
+    a thousand syllables, a query ten); a syllable's written form is read off the original
+    where it was found (``match_form`` works within a syllable).
     """
     runs: list[tuple[int, int, int, int, list[str]]] = []
     for rank, text in enumerate(texts):
-        written = match_form(text)
-        folded = fold(written)
-        spans = [m.span() for m in SYLLABLE_RE.finditer(folded)]
-        doc = [folded[s:e] for s, e in spans]
-        positions: dict[str, list[int]] = defaultdict(list)
-        for p, syllable in enumerate(doc):
-            positions[syllable].append(p)
+        folded = fold(lower_same_length(text))
         for i, key in enumerate(folded_keys):
-            for p in positions.get(key, ()):
-                length = 1
-                while (i + length < len(folded_keys) and p + length < len(doc)
-                       and doc[p + length] == folded_keys[i + length]):
-                    length += 1
-                forms = [written[s:e] for s, e in spans[p : p + length]]
-                runs.append((-length, rank, i, p, forms))
+            for start, end in whole_word_spans(folded, key):
+                forms = [match_form(text[start:end])]
+                while i + len(forms) < len(folded_keys):
+                    following = SYLLABLE_RE.search(folded, end)
+                    if following is None or following.group() != folded_keys[i + len(forms)]:
+                        break
+                    end = following.end()
+                    forms.append(match_form(text[following.start():end]))
+                runs.append((-len(forms), rank, i, start, forms))
     restored: list[str | None] = [None] * len(folded_keys)
     for _, _, i, _, forms in sorted(runs, key=lambda run: run[:4]):
         for offset, form in enumerate(forms):
