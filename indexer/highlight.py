@@ -22,7 +22,8 @@ from itertools import accumulate
 
 from markupsafe import Markup, escape
 
-from .analysis import fold, lower_same_length, match_form, phrase_pattern, whole_word_spans
+from .analysis import (fold, fold_words, lower_same_length, match_form, phrase_pattern,
+                       whole_word_spans)
 from .query import QueryPlan
 
 _JOINABLE = re.compile(r"[ \t\u00a0]+")
@@ -59,7 +60,7 @@ def find_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
     """Spans of ``text`` holding the plan's words, as the plan reads them."""
     if not text or not (marks.syllables or marks.runs):
         return []
-    folded = fold(lower_same_length(text))
+    folded = fold_words(lower_same_length(text))
     spans: list[tuple[int, int]] = []
     wanted: dict[str, set[str | None]] = {}
     for key, exact in marks.syllables:
@@ -143,6 +144,14 @@ def snippet_spans(
     total = list(accumulate(((e - s) ** 2 for s, e in spans), initial=0))
     best, best_score = _window(text, 0, width, breaks), (-1, 0)
     for start in starts:
+        # A window placed for this mark lies within these bounds (its edges move at most
+        # to the next word boundary): one that cannot hold more than the best so far is
+        # not placed at all.
+        earliest = start - width // 5 - _BOUNDARY_SEARCH
+        latest = start + width + _BOUNDARY_SEARCH
+        if (total[bisect_right(ends, latest)] - total[bisect_left(starts, earliest)]
+                < best_score[0]):
+            continue
         lo, hi = _window(text, start, width, breaks)
         # Among windows as good, the first that is not cut short by a heading.
         score = (total[bisect_right(ends, hi)] - total[bisect_left(starts, lo)],
@@ -193,11 +202,15 @@ def _running_text(text: str, lo: int, hi: int, spans: list[tuple[int, int]]
     return shown, [(moved(s), moved(e)) for s, e in spans]
 
 
+_BOUNDARY_SEARCH = 30
+"""How far a window's edge moves to reach a word boundary."""
+
+
 def _word_boundary_before(text: str, pos: int) -> int:
     if pos <= 0:
         return 0
-    space = text.rfind(" ", max(0, pos - 30), pos)
-    newline = text.rfind("\n", max(0, pos - 30), pos)
+    space = text.rfind(" ", max(0, pos - _BOUNDARY_SEARCH), pos)
+    newline = text.rfind("\n", max(0, pos - _BOUNDARY_SEARCH), pos)
     cut = max(space, newline)
     return cut + 1 if cut >= 0 else pos
 
@@ -205,5 +218,5 @@ def _word_boundary_before(text: str, pos: int) -> int:
 def _word_boundary_after(text: str, pos: int) -> int:
     if pos >= len(text):
         return len(text)
-    space = text.find(" ", pos, pos + 30)
+    space = text.find(" ", pos, pos + _BOUNDARY_SEARCH)
     return space if space >= 0 else pos

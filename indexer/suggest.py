@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import time
 
-from .analysis import (SYLLABLE_RE, fold, folded_match_form, has_diacritics, lower_same_length,
-                       match_form, nfc, whole_word_spans)
+from .analysis import (SYLLABLE_RE, fold_words, folded_match_form, has_diacritics,
+                       lower_same_length, match_form, nfc, whole_word_spans)
 from .query import FIELD_ALIASES, QueryPlan
 
 
@@ -64,7 +64,7 @@ def restore_from_texts(folded_keys: list[str], texts: list[str]) -> list[str | N
     """
     runs: list[tuple[int, int, int, int, list[str]]] = []
     for rank, text in enumerate(texts):
-        folded = fold(lower_same_length(text))
+        folded = fold_words(lower_same_length(text))
         for i, key in enumerate(folded_keys):
             for start, end in whole_word_spans(folded, key):
                 forms = [match_form(text[start:end])]
