@@ -56,13 +56,20 @@ def _options(parser: argparse.ArgumentParser) -> None:
 
 
 class Server:
-    """`vnsearch serve` in its own process group, so stopping it stops all its workers."""
+    """A server in its own process group, so stopping it stops all its workers:
+    `vnsearch serve`, or with ``hello`` the hello-world app on the same stack."""
 
-    def __init__(self, index_root: Path, archive: Path | None, log: Path):
+    def __init__(self, index_root: Path | None, archive: Path | None, log: Path,
+                 hello: bool = False):
         self.port = common.free_port()
         self.log = log
-        cmd = [common.vnsearch_command(), "serve", "--index", str(index_root),
-               "--host", HOST, "--port", str(self.port)]
+        if hello:
+            cmd = [sys.executable, "-m", "bench.hello", "--port", str(self.port)]
+            self.health_path = "/"
+        else:
+            cmd = [common.vnsearch_command(), "serve", "--index", str(index_root),
+                   "--host", HOST, "--port", str(self.port)]
+            self.health_path = "/healthz"
         if archive is not None:
             cmd += ["--archive", str(archive)]
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +78,8 @@ class Server:
                                          cwd=common.REPO, start_new_session=True)
 
     def wait_healthy(self) -> dict:
-        """The /healthz answer once it says ok; ServerFailed if it exits or never does."""
+        """The /healthz (hello: /) answer once it says ok; ServerFailed if it exits or
+        never does."""
         deadline = time.monotonic() + START_TIMEOUT_S
         last = "no answer"
         while time.monotonic() < deadline:
@@ -79,7 +87,7 @@ class Server:
                 raise ServerFailed(f"`vnsearch serve` exited with {self.proc.returncode} "
                                    f"before answering /healthz:\n{common.tail(self.log)}")
             try:
-                status, body = get(self.port, "/healthz", timeout=2)
+                status, body = get(self.port, self.health_path, timeout=2)
             except OSError as err:
                 last = f"{type(err).__name__}: {err}"
             else:
@@ -191,9 +199,30 @@ def measure(index_root: Path, archive: Path | None, args: argparse.Namespace,
         processes = len(common.process_tree(server.proc.pid))
     finally:
         server.stop()
+    ceiling = _ceiling(args)
+    for row in rows:
+        row["hello_per_s"] = ceiling[row["concurrency"]]
+        row["share"] = row["ok_per_s"] / row["hello_per_s"] if row["hello_per_s"] else 0.0
     return {"index": str(index_root), "documents": health.get("documents"), "rows": rows,
             "rss_start_mb": rss_start / MB, "rss_end_mb": rss_end / MB,
             "server_processes": processes, "warmup": warmup}
+
+
+def _ceiling(args: argparse.Namespace) -> dict[int, float]:
+    """Requests/s of the hello-world app on the same stack, at each concurrency, in the same
+    run (median of ``args.runs``): what the server and this client can do at all."""
+    server = Server(None, None, common.OUT / "logs" / "hello.log", hello=True)
+    ceiling = {}
+    try:
+        server.wait_healthy()
+        run_load(server.port, ["/"], 4, args.warmup)
+        for concurrency in map(int, args.concurrency.split(",")):
+            ceiling[concurrency] = common.median(
+                run_load(server.port, ["/"], concurrency, args.duration)["ok_per_s"]
+                for _ in range(args.runs))
+    finally:
+        server.stop()
+    return ceiling
 
 
 def _median_row(concurrency: int, runs: list[dict]) -> dict:
@@ -224,9 +253,11 @@ def main(argv: list[str] | None = None) -> Result:
     except ServerFailed as err:
         return common.failed(f"the server could not be benchmarked: {err}")
     body = common.table(
-        ["concurrency", "requests", "ok req/s", "p50 ms", "p95 ms", "errors", "first error"],
+        ["concurrency", "requests", "ok req/s", "p50 ms", "p95 ms", "errors", "first error",
+         "hello-world req/s", "share of hello-world"],
         [[r["concurrency"], r["requests"], r["ok_per_s"], r["p50"], r["p95"], r["errors"],
-          r["first_error"] or ""] for r in result["rows"]])
+          r["first_error"] or "", r["hello_per_s"], f"{r['share']:.1%}"]
+         for r in result["rows"]])
     notes = [
         f"Index of {result['documents']:,} articles; {args.duration:g} s per concurrency and "
         f"run, median of {args.runs} run(s) (requests and errors are totals).",
@@ -237,6 +268,8 @@ def main(argv: list[str] | None = None) -> Result:
         f"{result['warmup']['requests']} requests, p95 {result['warmup']['p95']:,.0f} ms, "
         f"{result['warmup']['errors']} errors; each worker process builds its suggestion "
         "vocabulary on its first query without diacritics.",
+        "Hello-world: `bench/hello.py`, a Flask app answering a small JSON object under the "
+        "same gunicorn workers, measured right after, with the same client and durations.",
         "Errors: non-200 answers and connection failures or timeouts "
         f"({REQUEST_TIMEOUT_S:g} s). Client and server share the machine's CPUs.",
     ]

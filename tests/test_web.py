@@ -784,7 +784,7 @@ def test_serve_falls_back_to_waitress_without_gunicorn(tmp_path, monkeypatch, ca
         served.update(app=app, host=host, port=port, threads=threads, **options)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(serve, "_gunicorn", no_gunicorn)
+    monkeypatch.setattr(serve, "gunicorn_server", no_gunicorn)
     monkeypatch.setitem(sys.modules, "waitress", type(sys)("waitress"))
     sys.modules["waitress"].serve = fake_serve
     serve.run(tmp_path / "index", tmp_path / "archive", "127.0.0.1", 8124, 2)

@@ -112,7 +112,7 @@ def run(index_root: Path, archive: Path, host: str, port: int, workers: int | No
     if problem:
         print(problem, file=sys.stderr, flush=True)
     try:
-        server = _gunicorn(factory, gunicorn_options(host, port, workers))
+        server = gunicorn_server(factory, gunicorn_options(host, port, workers))
     except ImportError:
         _waitress(factory(), host, port, workers or default_workers())
         return
@@ -136,7 +136,8 @@ def _index_problem(index_root: Path) -> str | None:
     return None
 
 
-def _gunicorn(factory, options: dict[str, Any]):
+def gunicorn_server(factory, options: dict[str, Any]):
+    """gunicorn running the app each worker gets from ``factory``, with ``options``."""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
