@@ -468,13 +468,14 @@ def _candidates(searcher, reader, request: Request, sizes: list[int]) -> np.ndar
     return np.flatnonzero(union).astype(np.int32)
 
 
-def _term_scores(searcher, subsearcher, term: Term, docs: np.ndarray
+def _term_scores(searcher, subsearcher, term: Term, docs: np.ndarray,
+                 looked_up: tuple[np.ndarray, np.ndarray] | None = None
                  ) -> tuple[np.ndarray, np.ndarray] | None:
     """Which of ``docs`` hold the term and its BM25F there (0 elsewhere); None if the
-    weighting is not the one reproduced here."""
-    reader = subsearcher.reader()
+    weighting is not the one reproduced here. ``looked_up``: the term's presence and
+    weights in ``docs``, when already known."""
     tbytes = _term_bytes(searcher, term)
-    present, weights = _lookup(reader, term.fieldname, tbytes, docs)
+    present, weights = looked_up or _lookup(subsearcher.reader(), term.fieldname, tbytes, docs)
     scores = np.zeros(len(docs))
     if present.any():
         scored = _scores(searcher, subsearcher, term, tbytes, weights[present], docs[present])
@@ -527,12 +528,18 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
     missed = len(request.slots) - covered
     if request.coord != 1.0 and missed.any():
         factor *= request.coord ** missed
+    # The written forms looked up here are mostly evidence too (exact spellings): what is
+    # found for every match serves the evidence below.
+    spelled: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     if request.spelled and request.misspelt != 1.0:
         wrong = np.zeros(len(docs), dtype=np.int32)
         for term in request.spelled:
             if term is not None:
-                present, _ = _lookup(reader, term.fieldname, _term_bytes(searcher, term), docs)
-                wrong += ~present
+                key = (term.fieldname, term.text)
+                if key not in spelled:
+                    spelled[key] = _lookup(reader, term.fieldname, _term_bytes(searcher, term),
+                                           docs)
+                wrong += ~spelled[key][0]
         factor *= request.misspelt ** wrong
     # Evidence only adds to a score, so it is looked up for the best EVIDENCE_DEPTH
     # matches alone: any other match already ranks below them without it.
@@ -540,7 +547,9 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
     if len(docs) > EVIDENCE_DEPTH:
         best = np.sort(np.argpartition(-(total * factor), EVIDENCE_DEPTH - 1)[:EVIDENCE_DEPTH])
     for term in request.evidence:
-        found = _term_scores(searcher, subsearcher, term, docs[best])
+        known = spelled.get((term.fieldname, term.text))
+        found = _term_scores(searcher, subsearcher, term, docs[best],
+                             (known[0][best], known[1][best]) if known else None)
         if found is None:
             return None
         total[best] += found[1]
