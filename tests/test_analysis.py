@@ -20,6 +20,7 @@ from indexer.analysis import (
     SyllableTokenizer,
     each_same_length,
     fold,
+    fold_words,
     folded_match_form,
     has_diacritics,
     lower_same_length,
@@ -28,6 +29,7 @@ from indexer.analysis import (
     segment,
     syllable_keys,
     term_texts,
+    whole_word_spans,
 )
 from indexer.engine import _evidence
 from indexer.query import build_plan
@@ -320,3 +322,13 @@ def test_term_texts_are_the_tokens_of_the_analyzer(field, text):
 def test_many_titles_in_one_call_equal_each_title_alone(titles):
     for transform in (fold, match_form):
         assert each_same_length(transform, titles) == [transform(t) for t in titles]
+
+
+@given(st.text(alphabet="an hA_Ăn-.\n\x1e2İ", max_size=120),
+       st.sampled_from(["an", "a", "h", "2", "nan"]))
+def test_a_syllable_is_found_exactly_where_it_stands_whole(text, word):
+    spaced = fold_words(lower_same_length(text))
+    assert len(spaced) == len(text)
+    expected = [m.span() for m in re.finditer(rf"(?<![^\W_]){word}(?![^\W_])",
+                                              fold(lower_same_length(text)))]
+    assert whole_word_spans(spaced, word) == expected
