@@ -14,9 +14,12 @@ Candidates are found without walking common words: a document covering ``need`` 
 slots holds one of any ``n - need + 1`` of them, so the union of the rarest slots'
 postings holds every candidate; each other word is then looked up among those. Decoding
 a long posting list costs about half a microsecond per posting (zlib and unpickling per
-block of 128), more than intersecting it, so decoded lists of common words are kept in a
+block of 128), more than intersecting it, so common words' lists are decoded once: at
+index time into a file beside their segment (``sidecar``), which every server worker maps
+and reads as arrays from its first query on, sharing one copy in the page cache; and for
+a segment without one (written before sidecars, or by Whoosh itself), on first use into a
 bounded least-recently-used cache per process (a segment never changes once written, so
-an entry stays valid for as long as its segment exists). A long list that is not cached,
+an entry stays valid for as long as its segment exists). A long list that is not kept,
 asked about fewer candidates than it has blocks, is probed by skipping instead, which
 decodes only the blocks that hold a candidate.
 """
@@ -32,12 +35,13 @@ import numpy as np
 from whoosh import scoring
 from whoosh.query import Query, Term
 
-from . import whoosh_internals
+from . import postingforms, sidecar, whoosh_internals
 from .bm25 import field_lengths
+from .postingforms import Compact, Dense
 
 POSTINGS_PER_BLOCK = 128
 """Whoosh's posting block size (its codec's default, which the index is written with)."""
-CACHE_MIN_POSTINGS = 512
+CACHE_MIN_POSTINGS = postingforms.MIN_POSTINGS
 """Shorter posting lists (four blocks or fewer) decode about as fast as a cache lookup."""
 CACHE_BYTES = 256 * 1024 * 1024
 """Decoded posting lists kept per process: about 90 million postings. On 79,147 articles
@@ -79,81 +83,6 @@ class ArrayResults:
     """How many matches cover every slot of the request."""
 
 
-class _Compact:
-    """A decoded posting list in about three bytes per posting: the gaps between ids
-    (two bytes while they fit) and the weights (term counts, one byte while they fit).
-    Rebuilding the ids costs one ``cumsum``, a few microseconds per thousand postings."""
-
-    __slots__ = ("first", "gaps", "weights")
-
-    def __init__(self, ids: np.ndarray, weights: np.ndarray):
-        self.first = int(ids[0]) if len(ids) else 0
-        gaps = np.diff(ids)
-        self.gaps = gaps.astype(np.uint16) if len(gaps) and gaps.max() <= 0xFFFF else gaps
-        self.weights = _narrowest(weights)
-
-    @property
-    def nbytes(self) -> int:
-        return self.gaps.nbytes + self.weights.nbytes
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        ids = np.empty(len(self.weights), dtype=np.int32)
-        if len(ids):
-            ids[0] = self.first
-            np.cumsum(self.gaps, dtype=np.int32, out=ids[1:])
-            ids[1:] += self.first
-        return ids, self.weights
-
-    def at(self, docs: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-        return _weights_at(*self.arrays(), docs, size)
-
-
-class _Dense:
-    """A common word's posting list as one byte per document of the segment, its weight
-    there (0: absent). Held by a quarter of the segment or more, it takes no more room
-    than ``_Compact`` (three bytes per posting), and a lookup is one read per candidate:
-    no ids to rebuild, no search. The common syllables of a headline are most lookups."""
-
-    __slots__ = ("weights",)
-
-    def __init__(self, ids: np.ndarray, weights: np.ndarray, size: int):
-        self.weights = np.zeros(size, dtype=np.uint8)
-        self.weights[ids] = weights
-
-    @property
-    def nbytes(self) -> int:
-        return self.weights.nbytes
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        ids = np.flatnonzero(self.weights).astype(np.int32)
-        return ids, self.weights[ids]
-
-    def at(self, docs: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-        found = self.weights[docs]
-        return found > 0, found.astype(np.float32)
-
-
-DENSE_FROM = 4
-"""A list held by at least 1/``DENSE_FROM`` of its segment is kept as ``_Dense``."""
-
-
-def _kept(ids: np.ndarray, weights: np.ndarray, size: int) -> _Compact | _Dense:
-    """The cached form of a decoded list: dense for a common word whose weights are small
-    counts (a zero weight would read as absent), compact otherwise."""
-    if (len(ids) * DENSE_FROM >= size and np.array_equal(weights, np.floor(weights))
-            and weights.min() >= 1 and weights.max() <= np.iinfo(np.uint8).max):
-        return _Dense(ids, weights, size)
-    return _Compact(ids, weights)
-
-
-def _narrowest(weights: np.ndarray) -> np.ndarray:
-    if len(weights) and np.array_equal(weights, np.floor(weights)) and weights.min() >= 0:
-        for dtype in (np.uint8, np.uint16):
-            if weights.max() <= np.iinfo(dtype).max:
-                return weights.astype(dtype)
-    return weights
-
-
 class _PostingCache:
     """Decoded posting lists by (segment, field, term), least recently used out first.
 
@@ -162,20 +91,17 @@ class _PostingCache:
     def __init__(self, budget: int):
         self.budget = budget
         self.used = 0
-        self._entries: OrderedDict[tuple, _Compact | _Dense] = OrderedDict()
+        self._entries: OrderedDict[tuple, Compact | Dense] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> _Compact | _Dense | None:
+    def get(self, key: tuple) -> Compact | Dense | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def __contains__(self, key: tuple) -> bool:
-        return key in self._entries
-
-    def put(self, key: tuple, value: _Compact | _Dense) -> None:
+    def put(self, key: tuple, value: Compact | Dense) -> None:
         with self._lock:
             if value.nbytes > self.budget or key in self._entries:
                 return
@@ -241,19 +167,37 @@ def _postings(reader, fieldname: str, text: bytes, frequency: int
 
 
 def _cached(reader, fieldname: str, text: bytes, frequency: int
-            ) -> _Compact | _Dense | tuple[np.ndarray, np.ndarray]:
-    """The term's cache entry, decoded and kept now if it is long enough; a short list,
-    not kept, as its ids and weights."""
-    key = _cache_key(reader, fieldname, text)
-    found = _CACHE.get(key)
+            ) -> Compact | Dense | tuple[np.ndarray, np.ndarray]:
+    """The term's kept list (the segment's sidecar, else the cache), decoded and cached
+    now if it is long enough; a short list, not kept, as its ids and weights."""
+    found = _kept(reader, fieldname, text)
     if found is not None:
         return found
     ids, weights = _decode(_leaf(reader, fieldname, text))
     if frequency < CACHE_MIN_POSTINGS:
         return ids, weights
-    found = _kept(ids, weights, reader.doc_count_all())
-    _CACHE.put(key, found)
+    found = postingforms.kept(ids, weights, reader.doc_count_all())
+    _CACHE.put(_cache_key(reader, fieldname, text), found)
     return found
+
+
+def _kept(reader, fieldname: str, text: bytes) -> Compact | Dense | None:
+    """The term's list as written beside its segment, else as cached, else None."""
+    stored = _sidecar(reader)
+    found = stored.get(fieldname, text) if stored is not None else None
+    return found if found is not None else _CACHE.get(_cache_key(reader, fieldname, text))
+
+
+def _sidecar(reader) -> sidecar.Sidecar | None:
+    """The segment's sidecar, opened once per reader (a reader lives as long as the
+    segment it reads, and so does the file)."""
+    memo = reader.__dict__
+    if "_vnsearch_sidecar" not in memo:
+        segment_id = reader.segment().segment_id()
+        folder = whoosh_internals.reader_folder(reader)
+        memo["_vnsearch_sidecar"] = folder and sidecar.open_for(
+            sidecar.path_of(folder, segment_id), segment_id, reader.doc_count_all())
+    return memo["_vnsearch_sidecar"]
 
 
 def _probe(leaf, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -275,19 +219,22 @@ def _lookup(reader, fieldname: str, text: bytes, docs: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
     """Which of ``docs`` hold the term, and its weight in each of them.
 
-    A cached list answers at once. Otherwise, with fewer candidates than the list has
-    blocks, skipping to each candidate decodes at most one block per candidate; with more,
-    decoding the whole list costs about the same and keeps it for the next query."""
+    A kept list (sidecar or cache) answers at once. Otherwise, with fewer candidates than
+    the list has blocks, skipping to each candidate decodes at most one block per
+    candidate; with more, decoding the whole list costs about the same and keeps it for
+    the next query."""
     frequency = _frequency(reader, fieldname, text)
     if not frequency or not len(docs):
         return np.zeros(len(docs), dtype=bool), np.zeros(len(docs), dtype=np.float32)
-    if (_cache_key(reader, fieldname, text) not in _CACHE
-            and len(docs) * POSTINGS_PER_BLOCK < frequency):
-        return _probe(_leaf(reader, fieldname, text), docs)
-    found = _cached(reader, fieldname, text, frequency)
-    if isinstance(found, tuple):
-        return _weights_at(*found, docs, reader.doc_count_all())
-    return found.at(docs, reader.doc_count_all())
+    found = _kept(reader, fieldname, text)
+    if found is None:
+        if len(docs) * POSTINGS_PER_BLOCK < frequency:
+            return _probe(_leaf(reader, fieldname, text), docs)
+        found = _cached(reader, fieldname, text, frequency)
+    if isinstance(found, Dense):
+        return found.at(docs, reader.doc_count_all())
+    ids, weights = found if isinstance(found, tuple) else found.arrays()
+    return _weights_at(ids, weights, docs, reader.doc_count_all())
 
 
 def _weights_at(ids: np.ndarray, weights: np.ndarray, docs: np.ndarray, size: int

@@ -29,6 +29,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from . import whoosh_internals
+from .sidecar import SidecarWriter, path_of
 from .whoosh_internals import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, PostingWriterParts
 
 SEGMENT_POSTINGS = 50_000_000
@@ -117,9 +118,22 @@ class ArraySegmentWriter(whoosh_internals.PoolFreeSegmentWriter):
         self._field_postings(fieldname).add_posting(tbytes, docnum, weight, vbytes)
 
     def write_held_postings(self, lengths) -> None:
-        for fieldname in sorted(self._postings):
-            _write_field(self.fieldwriter, fieldname, self.schema[fieldname],
-                         self._postings.pop(fieldname), lengths, self.docnum)
+        """Each field's posting lists, and the long ones decoded beside them (``sidecar``)
+        where the segment is a folder's files."""
+        segment_id = self.newsegment.segment_id()
+        folder = getattr(self.storage, "folder", None)
+        sidecar = folder and SidecarWriter(path_of(folder, segment_id), segment_id,
+                                           self.docnum)
+        try:
+            for fieldname in sorted(self._postings):
+                _write_field(self.fieldwriter, fieldname, self.schema[fieldname],
+                             self._postings.pop(fieldname), lengths, self.docnum, sidecar)
+        except BaseException:
+            if sidecar:
+                sidecar.abandon()
+            raise
+        if sidecar:
+            sidecar.close()
 
     def add_document(self, **fields):
         """Whoosh's ``add_document`` into the arrays; a writer holding ``segment_postings``
@@ -147,7 +161,7 @@ def _document_lengths(lengths, fieldname: str, doc_count: int) -> np.ndarray:
 
 
 def _write_field(fieldwriter, fieldname, fieldobj, postings: _FieldPostings, lengths,
-                 doc_count: int) -> None:
+                 doc_count: int, sidecar: SidecarWriter | None) -> None:
     terms = sorted(postings.terms)
     if not terms:
         return
@@ -162,6 +176,8 @@ def _write_field(fieldwriter, fieldname, fieldobj, postings: _FieldPostings, len
     weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
     values = None if postings.values is None else [postings.values[i] for i in order.tolist()]
     del order, postings
+    if sidecar:
+        sidecar.add_field(fieldname, terms, term_sizes, docs, weights)
 
     fieldwriter.start_field(fieldname, fieldobj)
     parts = whoosh_internals.posting_writer_parts(fieldwriter)

@@ -27,6 +27,8 @@ What is used, and why:
   ``_basepos`` and ``_count``) instead of five calls and a file read per scored posting.
 - ``index_segments``: cleaning up after a failed run needs the committed segments
   (``FileIndex._segments``).
+- ``reader_folder``: ``arraysearch`` opens the file written beside a segment
+  (``sidecar``), in the folder of the reader's storage (``SegmentReader._storage``).
 - ``OwnMatcher``, ``compound_matcher``, ``tree_matcher``, ``span_context``,
   ``PhraseSpans``, ``RewrappingQuery``, ``RewrappingMatcher``, ``ExactAndNotMatcher``:
   ``intersect``'s queries build their matchers through Whoosh's private hooks
@@ -221,6 +223,11 @@ def length_column_bytes(reader: Any, fieldname: str) -> bytes | None:
     if column is None:
         return None
     return column._dbfile.get(column._basepos, column._count)
+
+
+def reader_folder(reader: Any) -> str | None:
+    """The folder a segment reader's files are in, or None when they are not files."""
+    return getattr(reader._storage, "folder", None)
 
 
 def index_segments(index: Any) -> list:

@@ -2,12 +2,15 @@
 
 The archive is generated from a small hand-picked vocabulary so that every word is common
 (posting lists span several blocks) and one incremental run leaves two segments and
-deleted documents, the states a live index is in.
+deleted documents, the states a live index is in. Its lists of 100 postings or more are
+written beside their segments (``sidecar``), and every comparison runs on that index and
+on a copy without the sidecars, as an index built before them is.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -19,7 +22,7 @@ from hypothesis import strategies as st
 from whoosh import sorting
 from whoosh.query import And, AndMaybe, Or, Term
 
-from indexer import arraysearch
+from indexer import arraysearch, postingforms, sidecar
 from indexer.analysis import fold
 from indexer.build import build
 from indexer.engine import array_request
@@ -49,6 +52,10 @@ def _write(archive, n: int, rng: random.Random) -> None:
                   author=AUTHORS[n % 3] or None, category=CATEGORIES[n % 3])
 
 
+SIDECAR_MIN_POSTINGS = 100
+"""Lists written beside their segments in the fixture: some are, some are not."""
+
+
 @pytest.fixture(scope="module")
 def index_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("arrays")
@@ -56,18 +63,31 @@ def index_root(tmp_path_factory):
     rng = random.Random(7)
     for n in range(ARTICLES):
         _write(archive, n, rng)
-    build(archive, root / "index", jobs=1)
-    for n in range(0, ARTICLES, 9):
-        (archive / f"muc/bai-{n:04d}.txt").unlink()
-    for n in range(ARTICLES, ARTICLES + 60):
-        _write(archive, n, rng)
-    build(archive, root / "index", jobs=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sidecar, "MIN_POSTINGS", SIDECAR_MIN_POSTINGS)
+        build(archive, root / "index", jobs=1)
+        for n in range(0, ARTICLES, 9):
+            (archive / f"muc/bai-{n:04d}.txt").unlink()
+        for n in range(ARTICLES, ARTICLES + 60):
+            _write(archive, n, rng)
+        build(archive, root / "index", jobs=1)
     return root / "index"
 
 
-@pytest.fixture(scope="module")
-def searcher(index_root):
-    s = ArchiveSearcher(index_root)
+def _without_sidecars(index_root, copy):
+    """A copy of the index as one built before sidecars: the same segments, no sidecar."""
+    shutil.copytree(index_root, copy, symlinks=True)
+    for path in copy.glob(f"gen-*/*{sidecar.EXTENSION}"):
+        path.unlink()
+    return copy
+
+
+@pytest.fixture(scope="module", params=["sidecars", "no sidecars"])
+def searcher(request, index_root, tmp_path_factory):
+    root = index_root
+    if request.param == "no sidecars":
+        root = _without_sidecars(index_root, tmp_path_factory.mktemp("plain") / "index")
+    s = ArchiveSearcher(root)
     yield s
     s.close()
 
@@ -101,6 +121,11 @@ def test_the_fixture_has_segments_deletions_and_long_posting_lists(searcher):
     assert len(whoosh_searcher.leaf_searchers()) >= 2
     assert any(sub.reader().deleted_docs_set for sub, _ in whoosh_searcher.leaf_searchers())
     assert whoosh_searcher.reader().doc_frequency("fold", "duong") > 128
+    live = searcher.live._generation_dir
+    segments = {sub.reader().segment().segment_id() + sidecar.EXTENSION
+                for sub, _ in whoosh_searcher.leaf_searchers()}
+    with_sidecars = {p.name for p in live.glob(f"*{sidecar.EXTENSION}")}
+    assert with_sidecars in (set(), segments)
 
 
 def _strict(plan) -> tuple[arraysearch.Request, object]:
@@ -204,13 +229,18 @@ def test_a_word_in_another_spelling_is_scored_down_not_dropped(searcher):
 
 
 def test_long_lists_are_kept_for_the_next_query(searcher, monkeypatch):
+    """Lists not written beside their segment are decoded once and cached; those written
+    beside it are read from there and never cached."""
     monkeypatch.setattr(arraysearch, "_CACHE", arraysearch._PostingCache(arraysearch.CACHE_BYTES))
-    monkeypatch.setattr(arraysearch, "CACHE_MIN_POSTINGS", 100)
+    monkeypatch.setattr(arraysearch, "CACHE_MIN_POSTINGS", SIDECAR_MIN_POSTINGS)
     whoosh_searcher = searcher.live._fresh()
+    has_sidecars = [arraysearch._sidecar(sub.reader()) is not None
+                    for sub, _ in whoosh_searcher.leaf_searchers()]
     request = array_request(build_plan("duong hoa"), relaxed=False)
     first = arraysearch.search(whoosh_searcher, request, None, 10, ())
-    assert arraysearch._CACHE.used > 0
     kept = arraysearch._CACHE.used
+    assert len(set(has_sidecars)) == 1
+    assert (kept > 0) == (not has_sidecars[0])
     again = arraysearch.search(whoosh_searcher, request, None, 10, ())
     assert arraysearch._CACHE.used == kept
     assert [(h.docnum, h.score) for h in again.hits] == [(h.docnum, h.score) for h in first.hits]
@@ -241,7 +271,7 @@ def test_shapes_arrays_do_not_take_are_left_to_whoosh():
 def test_compact_posting_lists_round_trip(ids, counts):
     ids = np.array(sorted(ids), dtype=np.int32)
     weights = np.array(counts[:len(ids)], dtype=np.float32)
-    back_ids, back_weights = arraysearch._Compact(ids, weights).arrays()
+    back_ids, back_weights = postingforms.Compact(ids, weights).arrays()
     assert back_ids.tolist() == ids.tolist()
     assert back_weights.tolist() == weights.tolist()
 
@@ -258,11 +288,13 @@ def test_every_kept_form_of_a_list_finds_the_same_weights(ids, docs, counts):
     docs = np.array(sorted(docs), dtype=np.int32)
     held = dict(zip(ids.tolist(), weights.tolist()))
     expected = ([d in held for d in docs.tolist()], [held.get(d, 0.0) for d in docs.tolist()])
-    kept = arraysearch._kept(ids, weights, size)
-    assert isinstance(kept, arraysearch._Dense) == (len(ids) * arraysearch.DENSE_FROM >= size)
+    kept = postingforms.kept(ids, weights, size)
+    assert isinstance(kept, postingforms.Dense) == (len(ids) * postingforms.DENSE_FROM >= size)
+    compact = postingforms.Compact(ids, weights)
     for present, found in (arraysearch._weights_at(ids, weights, docs, size),
-                           arraysearch._Compact(ids, weights).at(docs, size),
-                           kept.at(docs, size)):
+                           arraysearch._weights_at(*compact.arrays(), docs, size),
+                           kept.at(docs, size) if isinstance(kept, postingforms.Dense)
+                           else arraysearch._weights_at(*kept.arrays(), docs, size)):
         assert (present.tolist(), found.tolist()) == expected
     assert [a.tolist() for a in kept.arrays()] == [ids.tolist(), weights.tolist()]
 
@@ -270,10 +302,10 @@ def test_every_kept_form_of_a_list_finds_the_same_weights(ids, docs, counts):
 def test_the_posting_cache_stays_within_its_budget():
     ids = np.arange(0, 2000, 2, dtype=np.int32)
     weights = np.ones(len(ids), dtype=np.float32)
-    one = arraysearch._Compact(ids, weights).nbytes
+    one = postingforms.Compact(ids, weights).nbytes
     cache = arraysearch._PostingCache(budget=3 * one)
     for n in range(5):
-        cache.put(("seg", "fold", str(n).encode()), arraysearch._Compact(ids, weights))
+        cache.put(("seg", "fold", str(n).encode()), postingforms.Compact(ids, weights))
         cache.get(("seg", "fold", b"0"))
     assert cache.used <= cache.budget
     assert cache.get(("seg", "fold", b"0")) is not None  # recently used: kept
@@ -294,5 +326,61 @@ def test_lists_whose_first_block_is_all_deleted_give_whooshs_answers(tmp_path, l
     searcher = ArchiveSearcher(tmp_path / "index")
     try:
         assert _compare_with_whoosh(searcher, ["sen", "sen hoa", "hoa sen nở"]) == 3
+    finally:
+        searcher.close()
+
+
+def _damage(index_root, kind: str) -> None:
+    """Spoil the sidecar of the live generation's first segment as ``kind`` says."""
+    target, other = sorted(index_root.glob(f"gen-*/*{sidecar.EXTENSION}"),
+                           key=lambda path: path.stat().st_mtime)
+    data = bytearray(target.read_bytes())
+    if kind == "missing":
+        target.unlink()
+        return
+    if kind == "truncated":
+        data = data[:len(data) // 2]
+    elif kind == "another segment's":
+        data = bytearray(other.read_bytes())
+    elif kind == "another format version":
+        data[8:12] = (sidecar.FORMAT_VERSION + 1).to_bytes(4, "little")
+    elif kind == "damaged index":
+        data[-3] ^= 0xFF
+    target.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("kind", ["missing", "truncated", "another segment's",
+                                  "another format version", "damaged index"])
+def test_a_sidecar_that_cannot_be_trusted_falls_back_to_decoding(index_root, tmp_path, kind,
+                                                                  capsys):
+    root = tmp_path / "index"
+    shutil.copytree(index_root, root, symlinks=True)
+    _damage(root, kind)
+    for _ in range(2):  # a second searcher opens the segment again: said once
+        searcher = ArchiveSearcher(root)
+        try:
+            readers = [sub.reader() for sub, _ in searcher.live._fresh().leaf_searchers()]
+            assert [arraysearch._sidecar(r) is not None for r in readers] == [False, True]
+            assert _compare_with_whoosh(searcher, _queries()) > 20
+        finally:
+            searcher.close()
+    said = capsys.readouterr().err
+    assert said.count("not using") == (0 if kind == "missing" else 1), said
+
+
+def test_deleted_articles_are_not_found_through_sidecars(index_root, tmp_path):
+    """Sidecars keep every posting of their segment, deleted documents too, as decoding
+    does: matches are filtered by the segment's deletions afterwards."""
+    searcher = ArchiveSearcher(index_root)
+    try:
+        whoosh_searcher = searcher.live._fresh()
+        assert all(arraysearch._sidecar(sub.reader()) is not None
+                   for sub, _ in whoosh_searcher.leaf_searchers())
+        request = arraysearch.Request(slots=[[[Term("fold", "duong")]]], evidence=[], need=1)
+        found = arraysearch.search(whoosh_searcher, request, None, 10_000, ())
+        ids = {h.fields()["id"] for h in found.hits}
+        deleted = {f"muc/bai-{n:04d}.txt" for n in range(0, ARTICLES, 9)}
+        assert found.total == len(ids) > 0 and not ids & deleted
+        assert found.total == len(set(whoosh_searcher.docs_for_query(Term("fold", "duong"))))
     finally:
         searcher.close()

@@ -18,6 +18,7 @@ from whoosh.fields import TEXT, Schema
 from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
+from indexer import sidecar
 from indexer.arraywriter import ArraySegmentWriter, ParallelArrayWriter
 from indexer.articles import Article
 from indexer.build import to_document
@@ -51,13 +52,15 @@ def _new_index(path: Path, schema=None):
 
 
 def _segment_files(index_dir: Path) -> dict[str, bytes]:
-    """The committed segments' files by segment number and extension (names are random)."""
+    """The committed segments' Whoosh files by segment number and extension (names are
+    random); the sidecar our writer adds beside them is not Whoosh's (``test_sidecar``)."""
     ix = whoosh_index.open_dir(str(index_dir))
     files = {}
     for number, segment in enumerate(ix._segments()):
         prefix = segment.segment_id()
         for path in index_dir.glob(f"{prefix}.*"):
-            files[f"{number}{path.name.removeprefix(prefix)}"] = path.read_bytes()
+            if path.suffix != sidecar.EXTENSION:
+                files[f"{number}{path.name.removeprefix(prefix)}"] = path.read_bytes()
     ix.close()
     return files
 
