@@ -200,6 +200,14 @@ def _sidecar(reader) -> sidecar.Sidecar | None:
     return memo["_vnsearch_sidecar"]
 
 
+def warm_sidecars(searcher) -> None:
+    """Map every segment's sidecar and have the system read it in now."""
+    for subsearcher, _ in searcher.leaf_searchers():
+        stored = _sidecar(subsearcher.reader())
+        if stored is not None:
+            stored.warm()
+
+
 def _probe(leaf, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which of ``docs`` (ascending) the posting list holds, and the weights there, by
     skipping: only the blocks holding a candidate are decoded."""

@@ -28,11 +28,11 @@ from typing import Any
 
 from flask import Flask
 
-from indexer.analysis import segment
 from indexer.i18n import _
 from indexer.search import ArchiveSearcher, IndexMissing
+from indexer.warmup import warm
 
-from . import create_app
+from . import SEARCHER_KEY, create_app
 
 try:  # Windows has no gunicorn
     from gunicorn.workers.base import Worker
@@ -46,10 +46,9 @@ def app_factory(index_root: Path, archive: Path, served_url: str | None = None):
     def factory() -> Flask:
         app = create_app({"INDEX_ROOT": index_root, "ARCHIVE_ROOT": archive,
                           "SERVED_URL": served_url})
-        # pyvi's model loads on first use: without this, the first query with an operator
-        # or a phrase each worker answers waits for it (1.5-3.5 s). A worker starts
-        # accepting only once its app is built, so nobody waits.
-        segment("Việt Nam")
+        # A worker starts accepting only once its app is built: warmed here, its first
+        # queries do not wait for what every worker makes once (``indexer.warmup``).
+        warm(app.extensions[SEARCHER_KEY])
         return app
 
     return factory

@@ -1,0 +1,39 @@
+"""indexer.warmup: a worker warmed before its first request has what queries need made."""
+
+from __future__ import annotations
+
+from helpers import write_article
+
+from indexer import sidecar
+from indexer.build import build
+from indexer.search import ArchiveSearcher, SearchParams
+from indexer.warmup import warm
+
+
+def test_a_warmed_worker_has_its_index_open_and_its_sidecars_mapped(tmp_path, monkeypatch):
+    monkeypatch.setattr(sidecar, "MIN_POSTINGS", 1)
+    for n in range(12):
+        write_article(tmp_path / "archive", f"tin/bai-{n}.txt", f"Việt Nam {n}",
+                      "Kinh tế Việt Nam tăng trưởng." if n % 2 else "Bóng đá Việt Nam.")
+    build(tmp_path / "archive", tmp_path / "index", jobs=1)
+    searcher = ArchiveSearcher(tmp_path / "index")
+    try:
+        warm(searcher)
+        with searcher.live.use() as whoosh_searcher:
+            readers = [sub.reader() for sub, _ in whoosh_searcher.leaf_searchers()]
+            # Mapped by the warm-up itself, not on this first look.
+            assert readers and all(isinstance(r.__dict__.get("_vnsearch_sidecar"),
+                                              sidecar.Sidecar) for r in readers)
+        assert searcher.search(SearchParams(q="kinh te")).total == 6
+    finally:
+        searcher.close()
+
+
+def test_warming_without_an_index_leaves_it_to_the_requests(tmp_path):
+    searcher = ArchiveSearcher(tmp_path / "index")
+    warm(searcher)
+    build_later = tmp_path / "archive"
+    write_article(build_later, "a.txt", "Hà Nội", "Tin Hà Nội.")
+    build(build_later, tmp_path / "index", jobs=1)
+    assert searcher.search(SearchParams(q="ha noi")).total == 1
+    searcher.close()
