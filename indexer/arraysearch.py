@@ -129,6 +129,12 @@ def _decode(leaf) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
 
 
+def decoded(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Every id and weight of the segment's posting list of a term, deleted documents
+    included (``backfill`` writes sidecars from them)."""
+    return _decode(_leaf(reader, fieldname, text))
+
+
 def _leaf(reader, fieldname: str, text: bytes):
     """The term's whoosh3 posting matcher at its first posting, deleted documents included.
 
@@ -173,7 +179,7 @@ def _cached(reader, fieldname: str, text: bytes, frequency: int
     found = _kept(reader, fieldname, text)
     if found is not None:
         return found
-    ids, weights = _decode(_leaf(reader, fieldname, text))
+    ids, weights = decoded(reader, fieldname, text)
     if frequency < CACHE_MIN_POSTINGS:
         return ids, weights
     found = postingforms.kept(ids, weights, reader.doc_count_all())

@@ -13,6 +13,11 @@ Exact duplicates are indexed once, as the first of them in id order, which recor
 others as its copies; the ids of files that are gone but whose text lives on lead to the
 article holding it (``indexer.links``). A full rebuild takes these from the previous
 generation, and an incremental run carries them over.
+
+Each segment's writer also writes its common words' decoded posting lists beside it
+(``sidecar``), before the commit or publication that makes the segment live; an
+incremental run adds those missing from segments written before sidecars existed
+(``backfill``).
 """
 
 from __future__ import annotations
@@ -24,8 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import whoosh_internals
-from . import runlog
+from . import backfill, runlog, whoosh_internals
 from .analysis import SECTION_BREAK
 from .arraywriter import ArraySegmentWriter, ParallelArrayWriter
 from .articles import (
@@ -281,6 +285,7 @@ def build(
             else:
                 _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
                              allow_deletions)
+                backfill.add_missing(index_root)
         except Exception as err:
             report.elapsed = time.perf_counter() - started
             runlog.record(index_root, report, trigger=trigger, started=started_at,

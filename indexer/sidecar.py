@@ -50,6 +50,9 @@ _HEADER = np.dtype([("magic", "S8"), ("version", "<u4"), ("doc_count", "<u4"),
 HEADER_BYTES = 128
 _ENTRY = np.dtype([("gaps_at", "<u8"), ("weights_at", "<u8"), ("count", "<u4"),
                    ("first", "<i4"), ("dense", "u1"), ("gaps", "S1"), ("weights", "S1")])
+REMEMBERED = 20_000
+"""Lookups a sidecar remembers, found or not, before starting over."""
+_UNSEEN = object()
 _FORMS = {np.dtype(t).char: np.dtype(t) for t in ("<u1", "<u2", "<i4", "<f4")}
 """The element types a stored array may have, by their one-letter code."""
 
@@ -163,6 +166,8 @@ class Sidecar:
         self.keys = self.bytes[keys_at:keys_end].view(f"S{width}")
         self.table = self.bytes[table_at:table_end].view(_ENTRY)
         self._check_table(keys_at)
+        self._column = {name: self.table[name] for name in _ENTRY.names}
+        self._found: dict[bytes, Compact | Dense | None] = {}
 
     def _check_table(self, data_end: int) -> None:
         table = self.table
@@ -184,21 +189,30 @@ class Sidecar:
 
     def get(self, fieldname: str, term: bytes) -> Compact | Dense | None:
         """The term's list, or None if it is not in the file (a short list, or no such
-        term)."""
+        term). Answers are remembered: a search asks for each of its words several times,
+        and a remembered answer costs a dictionary lookup, not a search of the keys."""
         key = fieldname.encode() + b"\x00" + term
+        found = self._found.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._found) >= REMEMBERED:
+                self._found.clear()
+            found = self._found[key] = self._find(key)
+        return found
+
+    def _find(self, key: bytes) -> Compact | Dense | None:
         if len(key) > self.keys.dtype.itemsize:
             return None
         n = int(np.searchsorted(self.keys, key))
         if n == len(self.keys) or self.keys[n] != key:
             return None
-        entry = self.table[n]
-        weights_at = int(entry["weights_at"])
-        if entry["dense"]:
+        weights_at = int(self._column["weights_at"][n])
+        if self._column["dense"][n]:
             return Dense.of(self.bytes[weights_at:weights_at + self.doc_count])
-        count = int(entry["count"])
-        gaps = _view(self.bytes, int(entry["gaps_at"]), count - 1, entry["gaps"])
-        return Compact.of(int(entry["first"]), gaps, _view(self.bytes, weights_at, count,
-                                                          entry["weights"]))
+        count = int(self._column["count"][n])
+        gaps = _view(self.bytes, int(self._column["gaps_at"][n]), count - 1,
+                     self._column["gaps"][n])
+        return Compact.of(int(self._column["first"][n]), gaps,
+                          _view(self.bytes, weights_at, count, self._column["weights"][n]))
 
     def warm(self) -> None:
         """Ask the system to read the whole file into the page cache now (shared by every

@@ -114,3 +114,21 @@ def test_whoosh_removes_a_sidecar_with_its_segment(tmp_path, monkeypatch):
     ix.close()
     after = sorted(live.glob(f"*{sidecar.EXTENSION}"))
     assert len(before) == 2 and not set(after) & set(before)
+
+
+def test_an_index_run_adds_the_sidecars_an_older_index_lacks(tmp_path, monkeypatch):
+    """A run that changes nothing writes each missing sidecar, as the segment's writer
+    would have (byte for byte); one that is there is left alone."""
+    monkeypatch.setattr(sidecar, "MIN_POSTINGS", 10)
+    for n in range(80):
+        _write(tmp_path / "archive", n)
+    build(tmp_path / "archive", tmp_path / "index", jobs=1)
+    [written] = current_dir(tmp_path / "index").glob(f"*{sidecar.EXTENSION}")
+    original = written.read_bytes()
+    written.unlink()
+    report = build(tmp_path / "archive", tmp_path / "index", jobs=1)
+    assert report.unchanged == 80 and not report.added
+    assert written.read_bytes() == original
+    before = written.stat().st_mtime_ns
+    build(tmp_path / "archive", tmp_path / "index", jobs=1)
+    assert written.stat().st_mtime_ns == before
