@@ -1,12 +1,16 @@
-"""indexer.warmup: a worker warmed before its first request has what queries need made."""
+"""indexer.warmup: a worker warmed before its first request has what queries need made,
+and answers as an unwarmed one does."""
 
 from __future__ import annotations
 
 from helpers import write_article
 
 from indexer import sidecar
+from indexer.analysis import fold
 from indexer.build import build
+from indexer.location import open_current
 from indexer.search import ArchiveSearcher, SearchParams
+from indexer.spelling import Vocabulary, read_written_forms
 from indexer.warmup import warm
 
 
@@ -37,3 +41,23 @@ def test_warming_without_an_index_leaves_it_to_the_requests(tmp_path):
     build(build_later, tmp_path / "index", jobs=1)
     assert searcher.search(SearchParams(q="ha noi")).total == 1
     searcher.close()
+
+
+def test_spelling_finds_the_same_forms_from_the_warmed_lexicon(tmp_path):
+    """Read from the lexicon or looked up one possible spelling at a time, a syllable's
+    written forms and their counts are the same."""
+    texts = ["Hòa bình và hoà giải", "Bàn bạc về bản án", "Bán hàng ở bến cảng", "Đường đua"]
+    for n, text in enumerate(texts * 3):
+        write_article(tmp_path / "archive", f"tin/{n}.txt", f"Tin {n}", text + ".")
+    build(tmp_path / "archive", tmp_path / "index", jobs=1)
+    ix = open_current(tmp_path / "index")
+    try:
+        with ix.reader() as reader:
+            keys = {fold(term.decode()) for term in reader.lexicon("syl")} | {"ban", "xyz"}
+            looked_up = {key: Vocabulary(reader).forms(key) for key in keys}
+            reader.__dict__.pop("_vnsearch_forms")
+            read_written_forms(reader)
+            assert {key: Vocabulary(reader).forms(key) for key in keys} == looked_up
+            assert set(looked_up["ban"]) == {("bàn", 3), ("bản", 3), ("bán", 3)}
+    finally:
+        ix.close()
