@@ -80,6 +80,19 @@ def find_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
     return _merge(text, _union(sorted(spans)))
 
 
+def article_spans(title: str, body: str, marks: Marks
+                  ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Spans of the title and of the body, each word's spelling chosen once for the whole
+    article: when the body has "đá", the "đã" of a title without "đá" is another word, not
+    the spelling the article matched with, and is not marked."""
+    gap = "\n\n"
+    body_start = len(title) + len(gap)
+    spans = find_spans(title + gap + body, marks)
+    return ([(s, min(e, len(title))) for s, e in spans if s < len(title)],
+            [(max(s, body_start) - body_start, e - body_start) for s, e in spans
+             if e > body_start])
+
+
 def _written(piece: str, known: dict[str, str]) -> str:
     found = known.get(piece)
     if found is None:

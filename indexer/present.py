@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from .analysis import SECTION_BREAK
 from .categories import CategoryNames
-from .highlight import Marks, find_spans, mark, snippet_spans
+from .highlight import Marks, article_spans, mark, snippet_spans
 from .results import ArticleView, FacetValue, Hit, RelatedArticle
 
 FACETS = ("category", "year", "author", "publisher")
@@ -42,8 +42,8 @@ def hit(stored: dict, score: float, rank: int, marks: Marks, snippets: bool,
     body = stored.get("body", "")
     text, snippet_marks, title_marks = "", [], []
     if snippets:
-        text, snippet_marks = snippet_spans(body, find_spans(body, marks))
-        title_marks = find_spans(title, marks)
+        title_marks, body_marks = article_spans(title, body, marks)
+        text, snippet_marks = snippet_spans(body, body_marks)
     return Hit(
         id=stored["id"], title=title, title_spans=title_marks, snippet_text=text,
         snippet_spans=snippet_marks, date=stored.get("date"),
@@ -56,11 +56,12 @@ def hit(stored: dict, score: float, rank: int, marks: Marks, snippets: bool,
 def article(article_id: str, stored: dict, marks: Marks, related: list[RelatedArticle],
             copies: list[str], names: CategoryNames) -> ArticleView:
     title, body = stored.get("title", ""), stored.get("body", "")
+    title_marks, body_marks = article_spans(title, body, marks)
     return ArticleView(
         id=article_id,
         title=title,
-        title_html=mark(title, find_spans(title, marks)),
-        paragraphs_html=_paragraphs(body, find_spans(body, marks)),
+        title_html=mark(title, title_marks),
+        paragraphs_html=_paragraphs(body, body_marks),
         body=body,
         date=stored.get("date"),
         author=stored.get("author"),

@@ -32,6 +32,7 @@ HA_NOI = "van-hoa/ha-noi.txt"
 HA_TITLE = "van-hoa/ha-giang.txt"
 BAO = "thoi-su/bao-so-7.txt"
 BONG_DA = "the-thao/bong-da-viet-nam.txt"
+SEA_GAMES = "the-thao/sea-games.txt"
 THU_TUONG = "chinh-tri/thu-tuong.txt"
 BAU_CU = "the-gioi/bau-cu-my.txt"
 MY_PHAM = "doi-song/my-pham.txt"
@@ -75,6 +76,8 @@ def searcher(tmp_path_factory):
                   "Theo Trung tâm Dự báo, bão số 7 đã đổ bộ; cảnh báo mưa lớn.")
     write_article(archive, BONG_DA, "Bóng đá Việt Nam đã sẵn sàng",
                   "Đội tuyển bóng đá Việt Nam đã tập luyện suốt năm qua cho giải năm nay.")
+    write_article(archive, SEA_GAMES, "SEA Games đã khai mạc",
+                  "Đội tuyển bóng đá nữ thi đấu trận mở màn.")
     for n in range(3):
         write_article(archive, f"the-thao/doi-tuyen-{n}.txt", f"Bóng đá Việt Nam số {n}",
                       "Đội tuyển bóng đá Việt Nam thi đấu ở Việt Nam.")
@@ -240,6 +243,14 @@ def test_bong_da_marks_football_not_da(searcher):
     marked = marks_in(searcher, "bóng đá", BONG_DA)
     assert "đã" not in " ".join(marked).lower()
     assert marked.count("Bóng đá") + marked.count("bóng đá") == 2
+
+
+def test_a_title_without_the_word_does_not_mark_its_other_spelling(searcher):
+    """The body has "bóng đá": the title's "đã" is another word, on the page and in the hit."""
+    assert marks_in(searcher, "bóng đá", SEA_GAMES) == ["bóng đá"]
+    hit = next(h for h in search(searcher, "bóng đá", per_page=50).hits if h.id == SEA_GAMES)
+    assert hit.title_spans == []
+    assert [hit.snippet_text[s:e] for s, e in hit.snippet_spans] == ["bóng đá"]
 
 
 def test_unmarked_viet_nam_marks_nam_not_nam_year(searcher):
