@@ -163,10 +163,6 @@ def has_diacritics(text: str) -> bool:
     return fold(lowered) != lowered
 
 
-def syllable_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in SYLLABLE_RE.finditer(text)]
-
-
 def syllable_keys(text: str) -> list[str]:
     """The normalized syllables of a query or document (NFC first, so NFD input matches)."""
     return SYLLABLE_RE.findall(match_form(nfc(text)))
