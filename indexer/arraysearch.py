@@ -305,18 +305,24 @@ def _term_bytes(searcher, term: Term) -> bytes:
 
 
 def _scores(searcher, subsearcher, term: Term, tbytes: bytes, weights: np.ndarray,
-            docs: np.ndarray) -> np.ndarray | None:
+            docs: np.ndarray, norms_at: dict[str, np.ndarray] | None = None
+            ) -> np.ndarray | None:
     """BM25F of the term in ``docs`` (segment numbers), given its weights there; None if
     the weighting is not the BM25F this module reproduces."""
     parameters = _bm25_parameters(searcher, subsearcher, term.fieldname, tbytes)
     if parameters is None:
         return None
-    norms = _length_norms(searcher, subsearcher.reader(), term.fieldname, parameters)
-    if norms is None:
-        return None
+    at = norms_at.get(term.fieldname) if norms_at is not None else None
+    if at is None:
+        norms = _length_norms(searcher, subsearcher.reader(), term.fieldname, parameters)
+        if norms is None:
+            return None
+        at = norms[docs]
+        if norms_at is not None:
+            norms_at[term.fieldname] = at
     tf = weights.astype(np.float64)
     idf, _, K1, _ = parameters
-    return tf * (idf * (K1 + 1) * term.boost) / (tf + norms[docs])
+    return tf * (idf * (K1 + 1) * term.boost) / (tf + at)
 
 
 def _length_norms(searcher, reader, fieldname: str,
@@ -331,6 +337,10 @@ def _length_norms(searcher, reader, fieldname: str,
         if lengths is None:
             return None
         _, avgfl, K1, B = parameters
+        if B >= 1:
+            # A norm of 0 (an empty field) would make the 0 score of a document without
+            # the term 0/0, where ``_scores`` relies on it being 0.
+            return None
         fl = np.asarray(lengths, dtype=np.float64)
         known[key] = K1 * ((1 - B) + B * fl / avgfl)
     return known[key]
@@ -430,20 +440,42 @@ def _candidates(searcher, reader, request: Request, sizes: list[int]) -> np.ndar
 
 
 def _term_scores(searcher, subsearcher, term: Term, docs: np.ndarray,
-                 looked_up: tuple[np.ndarray, np.ndarray] | None = None
+                 looked_up: tuple[np.ndarray, np.ndarray] | None = None,
+                 norms_at: dict[str, np.ndarray] | None = None
                  ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Which of ``docs`` hold the term and its BM25F there (0 elsewhere); None if the
-    weighting is not the one reproduced here. ``looked_up``: the term's presence and
-    weights in ``docs``, when already known."""
+    """Which of ``docs`` hold the term and its BM25F there (0 elsewhere: a weight of 0
+    scores 0); None if the weighting is not the one reproduced here. ``looked_up``: the
+    term's presence and weights in ``docs``, when already known; ``norms_at``: each
+    field's length norms at ``docs``, kept by the caller while ``docs`` stays the same."""
     tbytes = _term_bytes(searcher, term)
-    present, weights = looked_up or _lookup(subsearcher.reader(), term.fieldname, tbytes, docs)
-    scores = np.zeros(len(docs))
-    if present.any():
-        scored = _scores(searcher, subsearcher, term, tbytes, weights[present], docs[present])
-        if scored is None:
-            return None
-        scores[present] = scored
-    return present, scores
+    reader = subsearcher.reader()
+    present, weights = looked_up or _lookup(reader, term.fieldname, tbytes, docs)
+    if not _frequency(reader, term.fieldname, tbytes):
+        return present, np.zeros(len(docs))
+    scores = _scores(searcher, subsearcher, term, tbytes, weights, docs, norms_at)
+    return None if scores is None else (present, scores)
+
+
+def _slot_scores(searcher, subsearcher, alternatives: list[list[Term]], docs: np.ndarray,
+                 norms_at: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Which of ``docs`` cover the slot (hold every term of one alternative), and the
+    slot's score there: its best alternative's. Most slots are one word, one term."""
+    if len(alternatives) == 1 and len(alternatives[0]) == 1:
+        return _term_scores(searcher, subsearcher, alternatives[0][0], docs, None, norms_at)
+    scored = np.zeros(len(docs))
+    holds = np.zeros(len(docs), dtype=bool)
+    for alt in alternatives:
+        alt_holds = np.ones(len(docs), dtype=bool)
+        alt_score = np.zeros(len(docs))
+        for term in alt:
+            found = _term_scores(searcher, subsearcher, term, docs, None, norms_at)
+            if found is None:
+                return None
+            alt_holds &= found[0]
+            alt_score += found[1]
+        holds |= alt_holds
+        scored = np.maximum(scored, np.where(alt_holds, alt_score, 0.0))
+    return holds, scored
 
 
 def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
@@ -458,22 +490,14 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
     total = np.zeros(len(docs))
     covered = np.zeros(len(docs), dtype=np.int32)
     may_miss = len(request.slots) - request.need
+    norms_at: dict[str, np.ndarray] = {}
     for checked, i in enumerate(sorted(range(len(sizes)), key=sizes.__getitem__)):
         if not sizes[i]:
             continue
-        scored = np.zeros(len(docs))
-        holds = np.zeros(len(docs), dtype=bool)
-        for alt in request.slots[i]:
-            alt_holds = np.ones(len(docs), dtype=bool)
-            alt_score = np.zeros(len(docs))
-            for term in alt:
-                found = _term_scores(searcher, subsearcher, term, docs)
-                if found is None:
-                    return None
-                alt_holds &= found[0]
-                alt_score += found[1]
-            holds |= alt_holds
-            scored = np.maximum(scored, np.where(alt_holds, alt_score, 0.0))
+        found = _slot_scores(searcher, subsearcher, request.slots[i], docs, norms_at)
+        if found is None:
+            return None
+        holds, scored = found
         total += scored
         covered += holds
         # Rarest slots first: a candidate that already missed more than it may is dropped
@@ -481,6 +505,7 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
         alive = (checked + 1 - covered) <= may_miss
         if not alive.all():
             docs, total, covered = docs[alive], total[alive], covered[alive]
+            norms_at.clear()
     keep = covered >= request.need
     if request.excluded:
         keep &= ~_holding_any(searcher, reader, request.excluded, docs)
@@ -507,10 +532,12 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
     best = np.arange(len(docs))
     if len(docs) > EVIDENCE_DEPTH:
         best = np.sort(np.argpartition(-(total * factor), EVIDENCE_DEPTH - 1)[:EVIDENCE_DEPTH])
+    best_docs = docs[best]
+    norms_at = {}
     for term in request.evidence:
         known = spelled.get((term.fieldname, term.text))
-        found = _term_scores(searcher, subsearcher, term, docs[best],
-                             (known[0][best], known[1][best]) if known else None)
+        found = _term_scores(searcher, subsearcher, term, best_docs,
+                             (known[0][best], known[1][best]) if known else None, norms_at)
         if found is None:
             return None
         total[best] += found[1]

@@ -22,11 +22,11 @@ from itertools import accumulate
 
 from markupsafe import Markup, escape
 
-from .analysis import (fold, fold_words, lower_same_length, match_form, phrase_pattern,
-                       whole_word_spans)
+from .analysis import (fold, fold_words, lower_same_length, normalize_tone_style,
+                       phrase_pattern, whole_word_spans)
 from .query import QueryPlan
 
-_JOINABLE = re.compile(r"[ \t\u00a0]+")
+_JOINABLE = " \t\u00a0"
 
 
 @dataclass(frozen=True)
@@ -60,24 +60,32 @@ def find_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
     """Spans of ``text`` holding the plan's words, as the plan reads them."""
     if not text or not (marks.syllables or marks.runs):
         return []
-    folded = fold_words(lower_same_length(text))
+    lowered = lower_same_length(text)
+    spaced = f" {fold_words(lowered)} "
     spans: list[tuple[int, int]] = []
     wanted: dict[str, set[str | None]] = {}
     for key, exact in marks.syllables:
         wanted.setdefault(key, set()).add(exact)
+    # A common syllable recurs in the same spelling: each spelling is normalised once.
     written: dict[str, str] = {}
     for key, exact in wanted.items():
-        places = whole_word_spans(folded, key)
+        places = whole_word_spans(spaced, key)
         if None not in exact:
-            # A common syllable recurs in the same spelling: normalise each spelling once.
-            places = [(s, e) for s, e in places
-                      if _written(text[s:e], written) in exact] or places
+            kept = []
+            for start, end in places:
+                piece = lowered[start:end]
+                form = written.get(piece)
+                if form is None:
+                    form = written[piece] = normalize_tone_style(piece)
+                if form in exact:
+                    kept.append((start, end))
+            places = kept or places
         spans += places
     for run in dict.fromkeys(marks.runs):
         pattern = phrase_pattern(run)
-        spans += [m.span() for start, _ in whole_word_spans(folded, run[0])
-                  if (m := pattern.match(folded, start))]
-    return _merge(text, _union(sorted(spans)))
+        spans += [(m.start() - 1, m.end() - 1) for start, _ in whole_word_spans(spaced, run[0])
+                  if (m := pattern.match(spaced, start + 1))]
+    return _joined(text, sorted(spans))
 
 
 def article_spans(title: str, body: str, marks: Marks
@@ -93,31 +101,20 @@ def article_spans(title: str, body: str, marks: Marks
              if e > body_start])
 
 
-def _written(piece: str, known: dict[str, str]) -> str:
-    found = known.get(piece)
-    if found is None:
-        found = known[piece] = match_form(piece)
-    return found
-
-
-def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans made one where they overlap or only spaces (no line break) part them."""
     joined: list[tuple[int, int]] = []
     for start, end in spans:
-        if joined and start < joined[-1][1]:
-            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
-        else:
-            joined.append((start, end))
+        if joined:
+            first, last = joined[-1]
+            if start < last:
+                joined[-1] = (first, max(end, last))
+                continue
+            if start > last and not text[last:start].strip(_JOINABLE):
+                joined[-1] = (first, end)
+                continue
+        joined.append((start, end))
     return joined
-
-
-def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and _JOINABLE.fullmatch(text, merged[-1][1], start):
-            merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def mark(text: str, spans: list[tuple[int, int]]) -> Markup:

@@ -77,8 +77,10 @@ class Dense:
         return ids, self.weights[ids]
 
     def at(self, docs: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``docs`` hold the word, and its weights there (as stored: small
+        counts, which callers widen once for scoring)."""
         found = self.weights[docs]
-        return found > 0, found.astype(np.float32)
+        return found > 0, found
 
 
 def kept(ids: np.ndarray, weights: np.ndarray, size: int) -> Compact | Dense:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import time
 
-from .analysis import (SYLLABLE_RE, fold_words, folded_match_form, has_diacritics,
-                       lower_same_length, match_form, nfc, whole_word_spans)
+from .analysis import (SYLLABLE_RE, folded_match_form, has_diacritics, match_form, nfc,
+                       spaced_words, whole_word_spans)
 from .query import FIELD_ALIASES, QueryPlan
 
 
@@ -64,16 +64,16 @@ def restore_from_texts(folded_keys: list[str], texts: list[str]) -> list[str | N
     """
     runs: list[tuple[int, int, int, int, list[str]]] = []
     for rank, text in enumerate(texts):
-        folded = fold_words(lower_same_length(text))
+        spaced = spaced_words(text)
         for i, key in enumerate(folded_keys):
-            for start, end in whole_word_spans(folded, key):
+            for start, end in whole_word_spans(spaced, key):
                 forms = [match_form(text[start:end])]
                 while i + len(forms) < len(folded_keys):
-                    following = SYLLABLE_RE.search(folded, end)
+                    following = SYLLABLE_RE.search(spaced, end + 1)
                     if following is None or following.group() != folded_keys[i + len(forms)]:
                         break
-                    end = following.end()
-                    forms.append(match_form(text[following.start():end]))
+                    end = following.end() - 1
+                    forms.append(match_form(text[following.start() - 1:end]))
                 runs.append((-len(forms), rank, i, start, forms))
     restored: list[str | None] = [None] * len(folded_keys)
     for _, _, i, _, forms in sorted(runs, key=lambda run: run[:4]):
