@@ -49,10 +49,12 @@ def _tone_style_table() -> dict[str, str]:
 
 
 _TONE_STYLE = _tone_style_table()
-# Only at the end of a syllable: "hoàng" keeps its mark on "a" in both styles. After "q" the
-# "u" belongs to the consonant ("quý"), so it is left alone.
+# Only at the end of a syllable: "hoàng" keeps its mark on "a" in both styles. One
+# character class per position rather than an alternation of the pairs, and the "q"
+# checked only where a pair is found: the regular expression engine then scans a text
+# several times faster.
 _TONE_STYLE_RE = re.compile(
-    "(?<!q)(" + "|".join(sorted(_TONE_STYLE)) + r")(?![^\W_])"
+    "[ou][" + "".join(sorted({pair[1] for pair in _TONE_STYLE})) + r"](?![^\W_])"
 )
 
 
@@ -89,7 +91,14 @@ def lower_same_length(text: str) -> str:
 
 def normalize_tone_style(lowercase_text: str) -> str:
     """Put tone marks of open syllables in one style: "hoà" → "hòa", "thuỷ" → "thủy"."""
-    return _TONE_STYLE_RE.sub(lambda m: _TONE_STYLE[m.group(1)], lowercase_text)
+    def restyled(found: re.Match) -> str:
+        pair, start = found.group(), found.start()
+        # After "q" the "u" belongs to the consonant ("quý"), so it is left alone.
+        if start and lowercase_text[start - 1] == "q":
+            return pair
+        return _TONE_STYLE.get(pair, pair)
+
+    return _TONE_STYLE_RE.sub(restyled, lowercase_text)
 
 
 def match_form(text: str) -> str:

@@ -12,7 +12,7 @@ first-stage order, so every page of results is cut from the same ranking.
 
 from __future__ import annotations
 
-from .analysis import SYLLABLE_RE, each_same_length, fold, match_form
+from .analysis import SYLLABLE_RE, each_same_length, fold, fold_words, match_form
 from .query import QueryPlan
 
 TITLE_MATCH_WEIGHT = 20.0
@@ -45,10 +45,11 @@ def title_likeness(words: list[list[Form]], text: str, folded_text: str) -> floa
     except that a word written with marks counts only in that spelling ("đường" is not in
     "Đại dương xanh").
 
-    ``text`` is the title's ``match_form`` and ``folded_text`` its fold. Folding maps
-    letters to letters, so both split into the same syllables; the written ones are only
-    split when a word found has a spelling to check (a hundred titles are read per query)."""
-    folded = SYLLABLE_RE.findall(folded_text)
+    ``text`` is the title's ``match_form`` and ``folded_text`` its ``fold_words``, whose
+    syllables a plain ``split`` finds. Folding maps letters to letters, so both hold the
+    same syllables; the written ones are only split when a word found has a spelling to
+    check (a hundred titles are read per query)."""
+    folded = folded_text.split()
     if not words or not folded:
         return 0.0
     places: dict[str, list[int]] = {}
@@ -92,7 +93,7 @@ def rerank(hits: list, titles: list[str], plan: QueryPlan) -> list[tuple[object,
     (only the first ``RERANK_DEPTH`` are read)."""
     words = _forms(plan)
     written = each_same_length(match_form, titles[:RERANK_DEPTH])
-    folded = each_same_length(fold, written)
+    folded = each_same_length(fold_words, written)
     head = []
     for hit, text, folded_text in zip(hits[:RERANK_DEPTH], written, folded, strict=False):
         likeness = title_likeness(words, text, folded_text)
