@@ -94,6 +94,8 @@ class BuildReport:
     """Every article with exact duplicates, as [indexed id, copy id, …], after the run."""
     elapsed: float = 0.0
     documents: int = 0
+    sidecars_written: int = 0
+    """Segments written before sidecars existed that this run gave one (``backfill``)."""
 
     @property
     def folded(self) -> int:
@@ -285,7 +287,7 @@ def build(
             else:
                 _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
                              allow_deletions)
-                backfill.add_missing(index_root)
+                report.sidecars_written = backfill.add_missing(index_root)
         except Exception as err:
             report.elapsed = time.perf_counter() - started
             runlog.record(index_root, report, trigger=trigger, started=started_at,

@@ -153,6 +153,13 @@ def index(archive: Path, index_root: Path, full: bool, jobs: int | None, max_fil
     lines.count(_("skipped"), report.skipped, _("(hidden files, editor backups, other kinds)"))
     lines.items(_("rejected"), [str(e) for e in report.rejected], None)
     lines.echo()
+    if report.sidecars_written:
+        click.echo(ngettext(
+            "Wrote the quick-lookup file of {count} index segment made by an older version "
+            "(once: searches on it now start fast).",
+            "Wrote the quick-lookup files of {count} index segments made by an older version "
+            "(once: searches on them now start fast).",
+            report.sidecars_written).format(count=_num(report.sidecars_written)))
     click.echo(_done(report.elapsed, report.indexed, report.documents))
     sys.exit(1 if report.rejected else 0)
 

@@ -3,12 +3,16 @@ posting files hold, in the forms ``arraysearch`` keeps, for full and incremental
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from helpers import write_article
 
 from indexer import arraysearch, postingforms, sidecar
 from indexer.build import build
+from indexer.cli import main
 from indexer.location import current_dir, open_current
 
 WORDS = ["hòa", "bình", "kinh", "tế", "nhà", "nước", "bóng", "đá"]
@@ -126,9 +130,14 @@ def test_an_index_run_adds_the_sidecars_an_older_index_lacks(tmp_path, monkeypat
     [written] = current_dir(tmp_path / "index").glob(f"*{sidecar.EXTENSION}")
     original = written.read_bytes()
     written.unlink()
-    report = build(tmp_path / "archive", tmp_path / "index", jobs=1)
-    assert report.unchanged == 80 and not report.added
+    said = CliRunner().invoke(main, ["index", "--archive", str(tmp_path / "archive"),
+                                     "--index", str(tmp_path / "index"), "--jobs", "1"])
+    assert said.exit_code == 0, said.output
+    assert re.search(r"unchanged\W+80\b", said.output)
+    assert ("Wrote the quick-lookup file of 1 index segment made by an older version"
+            in said.output)
     assert written.read_bytes() == original
     before = written.stat().st_mtime_ns
-    build(tmp_path / "archive", tmp_path / "index", jobs=1)
+    report = build(tmp_path / "archive", tmp_path / "index", jobs=1)
+    assert report.unchanged == 80 and report.sidecars_written == 0
     assert written.stat().st_mtime_ns == before
