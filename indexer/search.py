@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 
 from whoosh import sorting
 from whoosh.query import And, Every, Or, Query, Term, TermRange
 
-from . import engine, intersect, present  # importing intersect applies whoosh_internals' patches
+# Importing intersect applies whoosh_internals' patches.
+from . import engine, intersect, present, whoosh_internals
 from . import suggest as suggester
 from .abbreviations import AbbreviationSource
 from .categories import CategorySource
@@ -87,11 +89,27 @@ def _unquoted(q: str) -> str:
     return _WANTED_PHRASE.sub(lambda m: f" {m.group(1)} ", q)
 
 
-def _titles(reader):
-    """The reader's title column, opened once (opening it reads its index, ~10 ms)."""
+class _Titles:
+    """Every title of a reader, by index-wide document number, from each segment's title
+    column: mapped where it can be (``whoosh_internals.mapped_bytes_column``), else read
+    through Whoosh."""
+
+    def __init__(self, reader):
+        leaves = reader.leaf_readers()
+        self._starts = [offset for _, offset in leaves]
+        self._columns = [whoosh_internals.mapped_bytes_column(leaf, "title_column")
+                         or leaf.column_reader("title_column") for leaf, _ in leaves]
+
+    def __getitem__(self, docnum: int) -> str:
+        i = bisect_right(self._starts, docnum) - 1
+        return self._columns[i][docnum - self._starts[i]].decode("utf-8")
+
+
+def _titles(reader) -> _Titles:
+    """The reader's titles, opened once (opening a column reads its index, ~10 ms)."""
     cache = reader.__dict__
     if "_vnsearch_titles" not in cache:
-        cache["_vnsearch_titles"] = reader.column_reader("title_column")
+        cache["_vnsearch_titles"] = _Titles(reader)
     return cache["_vnsearch_titles"]
 
 
@@ -201,7 +219,7 @@ class ArchiveSearcher:
             results.dated = 0
         if ranked_by_relevance:
             column = _titles(searcher.reader())
-            titles = [column[hit.docnum].decode("utf-8") for hit in found.hits[:RERANK_DEPTH]]
+            titles = [column[hit.docnum] for hit in found.hits[:RERANK_DEPTH]]
             ranked = rerank(found.hits, titles, plan)
         else:
             ranked = [(hit, 0.0) for hit in found.hits]

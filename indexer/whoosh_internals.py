@@ -25,6 +25,9 @@ What is used, and why:
 - ``length_column_bytes``: ``bm25`` reads a segment's field lengths as one byte string
   (``_perdoc``, ``_cached_reader``, the ``_<field>_len`` column, its ``_dbfile``,
   ``_basepos`` and ``_count``) instead of five calls and a file read per scored posting.
+- ``mapped_bytes_column``: the second stage reads a hundred titles a query from the
+  ``title_column``, by slicing a memory map of its file (``VarBytesColumn.Reader``'s
+  ``_dbfile``, ``_basepos``, ``_offsets``, ``_lengths``) instead of a seek and a read each.
 - ``index_segments``: cleaning up after a failed run needs the committed segments
   (``FileIndex._segments``).
 - ``reader_folder``: ``arraysearch`` opens the file written beside a segment
@@ -53,6 +56,8 @@ their segment, not on any of Whoosh's attributes.
 
 from __future__ import annotations
 
+import io
+import mmap
 import queue
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
@@ -95,7 +100,7 @@ def check_version(installed: str | None = None) -> None:
 # missing, or mean something else.
 check_version()
 
-from whoosh import matching  # noqa: E402
+from whoosh import columns, matching  # noqa: E402
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC  # noqa: E402, F401
 from whoosh.codec.whoosh3 import (  # noqa: E402
     LENGTHS_COLUMN, W3LeafMatcher, W3TermInfo, W3TermsReader)
@@ -223,6 +228,38 @@ def length_column_bytes(reader: Any, fieldname: str) -> bytes | None:
     if column is None:
         return None
     return column._dbfile.get(column._basepos, column._count)
+
+
+class MappedBytesColumn:
+    """A segment's variable-length bytes column read from a memory map of its file: a
+    value is one slice, where Whoosh's reader seeks and reads the file for each (about
+    7 us; the second stage reads a hundred titles a query). The mapped pages are the page
+    cache's, shared by every worker."""
+
+    __slots__ = ("_map", "_base", "_offsets", "_lengths")
+
+    def __init__(self, mapped: mmap.mmap, base: int, offsets: Sequence[int],
+                 lengths: Sequence[int]):
+        self._map, self._base, self._offsets, self._lengths = mapped, base, offsets, lengths
+
+    def __getitem__(self, docnum: int) -> bytes:
+        start = self._base + self._offsets[docnum]
+        return self._map[start:start + self._lengths[docnum]]
+
+
+def mapped_bytes_column(reader: Any, fieldname: str) -> MappedBytesColumn | None:
+    """The segment's ``VarBytesColumn`` of ``fieldname`` as a ``MappedBytesColumn``, or
+    None where it is not one in a file of its own (a compound segment, another column
+    type): callers then read it through Whoosh (``VarBytesColumn.Reader``'s ``_dbfile``,
+    ``_basepos``, ``_offsets`` and ``_lengths``; the ``StructFile``'s ``file``)."""
+    column = reader.column_reader(fieldname, translate=False)
+    if type(column) is not columns.VarBytesColumn.Reader:
+        return None
+    opened = column._dbfile.file
+    if not isinstance(opened, io.BufferedReader) or not column._doccount:
+        return None
+    mapped = mmap.mmap(opened.fileno(), 0, access=mmap.ACCESS_READ)
+    return MappedBytesColumn(mapped, column._basepos, column._offsets, column._lengths)
 
 
 def reader_folder(reader: Any) -> str | None:

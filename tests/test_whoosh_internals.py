@@ -230,3 +230,30 @@ def test_the_scan_finds_what_the_internals_module_does():
         assert any(use in line for line in found), use
     assert {"PoolFreeSegmentWriter._flush_segment", "ExactAndNotMatcher._find_first",
             "PoolFreeSegmentWriter._added"} <= set(overriding(INTERNALS))
+
+
+def test_titles_read_from_the_mapped_column_are_those_whoosh_reads(tmp_path):
+    from indexer.location import open_current
+    from indexer.search import _titles
+
+    root = tmp_path / "archive"
+    for n in range(30):
+        write_article(root, f"muc/bai-{n:02d}.txt", f"Tiêu đề số {n}" + " dài" * n, "Nội dung.")
+    build(root, tmp_path / "index", jobs=1)
+    write_article(root, "muc/moi.txt", "Bài mới về Hà Nội", "Nội dung.")
+    build(root, tmp_path / "index", jobs=1)
+    ix = open_current(tmp_path / "index")
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        leaves = reader.leaf_readers()
+        assert len(leaves) == 2
+        for leaf, _ in leaves:
+            mapped = whoosh_internals.mapped_bytes_column(leaf, "title_column")
+            assert mapped is not None
+            whoosh = leaf.column_reader("title_column")
+            assert ([mapped[d] for d in range(leaf.doc_count_all())]
+                    == [whoosh[d] for d in range(leaf.doc_count_all())])
+        column, titles = reader.column_reader("title_column"), _titles(reader)
+        assert ([titles[d] for d in range(reader.doc_count_all())]
+                == [column[d].decode() for d in range(reader.doc_count_all())])
+        assert "Bài mới về Hà Nội" in [titles[d] for d in range(reader.doc_count_all())]
