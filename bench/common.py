@@ -200,6 +200,31 @@ def tree_rss(root: int) -> int:
     return total
 
 
+def memory(pid: int) -> dict[str, float]:
+    """A process's memory in MB from ``/proc/<pid>/smaps_rollup``: resident, proportional
+    (each shared page divided among the processes mapping it), shared file pages (the
+    index and its sidecars in the page cache) and its own."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0]) / 1024
+    return {"rss": fields["Rss"], "pss": fields["Pss"],
+            "shared file": fields.get("Shared_Clean", 0) + fields.get("Shared_Dirty", 0),
+            "own": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
+def tree_pss(root: int) -> float:
+    """Proportional memory of a process tree in MB: what it really uses, pages shared
+    between its workers (the mapped index) counted once in all."""
+    total = 0.0
+    for pid in process_tree(root):
+        try:
+            total += memory(pid)["pss"]
+        except (OSError, KeyError):  # gone meanwhile, or no smaps_rollup
+            continue
+    return total
+
+
 class RssSampler:
     """Samples a process tree's RSS in a thread: peaks of worker processes show up in the sum."""
 

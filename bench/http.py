@@ -185,7 +185,7 @@ def measure(index_root: Path, archive: Path | None, args: argparse.Namespace,
     server = Server(index_root, archive, common.OUT / "logs" / "serve.log")
     try:
         health = server.wait_healthy()
-        rss_start = server.rss()
+        rss_start, pss_start = server.rss(), common.tree_pss(server.proc.pid)
         warmup = run_load(server.port, paths, 4, args.warmup)
         rows = []
         for concurrency in map(int, args.concurrency.split(",")):
@@ -195,7 +195,7 @@ def measure(index_root: Path, archive: Path | None, args: argparse.Namespace,
                       f"({args.duration:g} s) …", flush=True)
                 runs.append(run_load(server.port, paths, concurrency, args.duration))
             rows.append(_median_row(concurrency, runs))
-        rss_end = server.rss()
+        rss_end, pss_end = server.rss(), common.tree_pss(server.proc.pid)
         processes = len(common.process_tree(server.proc.pid))
     finally:
         server.stop()
@@ -205,6 +205,7 @@ def measure(index_root: Path, archive: Path | None, args: argparse.Namespace,
         row["share"] = row["ok_per_s"] / row["hello_per_s"] if row["hello_per_s"] else 0.0
     return {"index": str(index_root), "documents": health.get("documents"), "rows": rows,
             "rss_start_mb": rss_start / MB, "rss_end_mb": rss_end / MB,
+            "pss_start_mb": pss_start, "pss_end_mb": pss_end,
             "server_processes": processes, "warmup": warmup}
 
 
@@ -263,7 +264,9 @@ def main(argv: list[str] | None = None) -> Result:
         f"run, median of {args.runs} run(s) (requests and errors are totals).",
         f"Server RSS (sum over its {result['server_processes']} processes): "
         f"{result['rss_start_mb']:,.0f} MB after /healthz, {result['rss_end_mb']:,.0f} MB "
-        "after the load.",
+        "after the load; it counts the mapped index once per worker. Proportional (PSS, "
+        f"shared pages counted once in all): {result['pss_start_mb']:,.0f} MB and "
+        f"{result['pss_end_mb']:,.0f} MB.",
         f"Warm-up ({args.warmup:g} s at concurrency 4, not in the table): "
         f"{result['warmup']['requests']} requests, p95 {result['warmup']['p95']:,.0f} ms, "
         f"{result['warmup']['errors']} errors; each worker process builds its suggestion "

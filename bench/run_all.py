@@ -2,9 +2,10 @@
 
 build.py comes first because it leaves the indexes the others use: incremental.py works
 on the 50,000-article one (or the largest built, if 50,000 is not among --sizes), and
-queries.py and http.py on the largest; ceiling.py times a build's stages alone on the
-smallest (at most CEILING_SIZE). A benchmark that is skipped or fails is noted in the
-results and the others still run.
+queries.py, http.py and warmstart.py (fresh servers' first queries against later ones)
+on the largest; ceiling.py times a build's stages alone on the smallest (at most
+CEILING_SIZE). A benchmark that is skipped or fails is noted in the results and the
+others still run.
 
     .venv/bin/python bench/run_all.py [--sizes 5000,20000,50000,all] [--runs N] [--quick]
                                       [--output bench/RESULTS.md]
@@ -19,10 +20,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/run_all.py`: see bench/__init__.py
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import build, ceiling, common, http, incremental, queries
+from bench import build, ceiling, common, http, incremental, queries, warmstart
 from bench.common import Result
 
 INCREMENTAL_SIZE = 50_000
+WARMSTART_RUNS = 3
+"""Fresh server processes whose first and second passes over the queries are timed."""
 CEILING_SIZE = 5_000
 """The build stages alone are timed on this many articles at most: their rates per article
 are what counts, and the stages together take about two minutes per run at this size."""
@@ -66,17 +69,20 @@ def run(args: argparse.Namespace) -> list[tuple[str, Result]]:
     largest = str(max(build_sizes))
     updated = str(INCREMENTAL_SIZE if INCREMENTAL_SIZE in build_sizes else max(build_sizes))
     steps = [
-        ("build.py", build.main, ",".join(map(str, build_sizes))),
-        ("ceiling.py", ceiling.main, str(min(CEILING_SIZE, *build_sizes))),
-        ("incremental.py", incremental.main, updated),
-        ("queries.py", queries.main, largest),
-        ("http.py", http.main, largest),
+        ("build.py", build.main, _argv(args, ",".join(map(str, build_sizes)))),
+        ("ceiling.py", ceiling.main, _argv(args, str(min(CEILING_SIZE, *build_sizes)))),
+        ("incremental.py", incremental.main, _argv(args, updated)),
+        ("queries.py", queries.main, _argv(args, largest)),
+        ("http.py", http.main, _argv(args, largest)),
+        ("warmstart.py", warmstart.main,
+         ["--index", str(common.our_index(max(build_sizes)))]
+         + ["--runs", str(args.runs or (1 if args.quick else WARMSTART_RUNS))]),
     ]
     results = []
-    for name, main, sizes in steps:
-        print(f"\n=== {name} --sizes {sizes} ===", flush=True)
+    for name, main, argv in steps:
+        print(f"\n=== {name} {' '.join(argv)} ===", flush=True)
         try:
-            results.append((name, main(_argv(args, sizes))))
+            results.append((name, main(argv)))
         except Exception as err:  # one broken benchmark must not lose the others' numbers
             results.append((name, common.failed(f"{type(err).__name__}: {err}")))
     return results

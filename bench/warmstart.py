@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -84,17 +83,6 @@ def passes(index_root: Path, runs: int, warm_first: bool) -> dict:
     return summary
 
 
-def _memory(pid: int) -> dict[str, float]:
-    """A process's resident memory in MB: in all, shared file pages, and its own."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, value = line.split(":", 1)
-        fields[name] = int(value.split()[0]) / 1024
-    return {"rss": fields["Rss"], "pss": fields["Pss"],
-            "shared file": fields.get("Shared_Clean", 0) + fields.get("Shared_Dirty", 0),
-            "own": fields["Private_Clean"] + fields["Private_Dirty"]}
-
-
 def serve(index_root: Path) -> dict:
     """Start to /healthz 200, then memory of each worker after one HTTP pass."""
     port = common.free_port()
@@ -110,7 +98,7 @@ def serve(index_root: Path) -> dict:
         for query in _queries():
             _get(port, "/api/search?q=" + urllib.parse.quote(query))
         workers = [pid for pid in common.process_tree(proc.pid) if pid != proc.pid]
-        memory = {pid: _memory(pid) for pid in workers}
+        memory = {pid: common.memory(pid) for pid in workers}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
