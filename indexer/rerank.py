@@ -17,6 +17,11 @@ from .query import QueryPlan
 
 TITLE_MATCH_WEIGHT = 20.0
 TITLE_MATCH_POWER = 2.0
+TITLE_MATCH_WORDS = 6
+"""Queries of more words than this get a title bonus grown in proportion to their length:
+first-stage scores are sums over the query's words, so the gaps between them grow with a
+long query, and a headline typed in full must still outweigh a long article that merely
+repeats its words. Shorter queries (keywords, topical searches) keep the bonus as it is."""
 RERANK_DEPTH = 100
 """How many first-stage matches the second stage re-scores, whatever page is asked for."""
 
@@ -94,11 +99,11 @@ def rerank(hits: list, titles: list[str], plan: QueryPlan) -> list[tuple[object,
     words = _forms(plan)
     written = each_same_length(match_form, titles[:RERANK_DEPTH])
     folded = each_same_length(fold_words, written)
+    weight = TITLE_MATCH_WEIGHT * max(1.0, len(words) / TITLE_MATCH_WORDS)
     head = []
     for hit, text, folded_text in zip(hits[:RERANK_DEPTH], written, folded, strict=False):
         likeness = title_likeness(words, text, folded_text)
-        head.append(((hit.score or 0.0) + TITLE_MATCH_WEIGHT * likeness ** TITLE_MATCH_POWER,
-                     hit))
+        head.append(((hit.score or 0.0) + weight * likeness ** TITLE_MATCH_POWER, hit))
     head.sort(key=lambda item: -item[0])
     return [(hit, score) for score, hit in head] + [
         (hit, hit.score or 0.0) for hit in hits[RERANK_DEPTH:]]
