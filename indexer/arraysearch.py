@@ -42,7 +42,8 @@ from .postingforms import Compact, Dense
 POSTINGS_PER_BLOCK = 128
 """Whoosh's posting block size (its codec's default, which the index is written with)."""
 CACHE_MIN_POSTINGS = postingforms.MIN_POSTINGS
-"""Shorter posting lists (four blocks or fewer) decode about as fast as a cache lookup."""
+"""Shorter posting lists (four blocks or fewer) are decoded at each use (see
+``postingforms.MIN_POSTINGS``)."""
 CACHE_BYTES = 256 * 1024 * 1024
 """Decoded posting lists kept per process: about 90 million postings. On 79,147 articles
 every list of 512 postings or more in the fields searched (fold, syl, pair, word, wfold)
