@@ -22,12 +22,15 @@ incremental run adds those missing from segments written before sidecars existed
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import backfill, runlog, whoosh_internals
 from .analysis import SECTION_BREAK
@@ -107,8 +110,10 @@ class BuildReport:
         return len(self.added) + len(self.updated)
 
 
-@dataclass(frozen=True)
-class FileState:
+class FileState(NamedTuple):
+    """A named tuple rather than a frozen dataclass: an incremental run decodes one for
+    every file the index knows, and a tuple is made three times faster."""
+
     size: int
     mtime: float
     checksum: str
@@ -232,17 +237,36 @@ class Recorded:
         return {doc_id: links.former for doc_id, links in self.links.items() if links.former}
 
 
+@contextmanager
+def _bookkeeping() -> Iterator[None]:
+    """Python's cycle collector is off while a run lists the archive and reads what the
+    index recorded: both make a few small objects per file and no reference cycles, and the
+    collector walking them over and over took 45% of an incremental run that changed
+    nothing (79,147 articles: 4.3 s → 2.3 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _recorded(index) -> Recorded:
+    """Read segment by segment, each column in one piece: an incremental run that changes
+    nothing is mostly this and the archive scan."""
     recorded = Recorded()
     with index.reader() as reader:
-        ids, states, texts, linked = (reader.column_reader(name)
-                                      for name in ("id", "state", "content", "links"))
-        for docnum in reader.all_doc_ids():
-            doc_id, text = ids[docnum], texts[docnum].decode()
-            links = recorded.links[doc_id] = Links.decode(linked[docnum])
-            recorded.known[doc_id] = Known(states[docnum].decode(), text, doc_id)
-            for copy, state in links.copies.items():
-                recorded.known[copy] = Known(state, text, doc_id)
+        for leaf, _ in reader.leaf_readers():
+            ids, states, texts, linked = (
+                whoosh_internals.bytes_column_values(leaf, name)
+                for name in ("id", "state", "content", "links"))
+            for docnum in leaf.all_doc_ids():
+                doc_id, text = ids[docnum].decode(), texts[docnum].decode()
+                links = recorded.links[doc_id] = Links.decode(linked[docnum])
+                recorded.known[doc_id] = Known(states[docnum].decode(), text, doc_id)
+                for copy, state in links.copies.items():
+                    recorded.known[copy] = Known(state, text, doc_id)
     return recorded
 
 
@@ -277,7 +301,8 @@ def build(
         # they hold the very space this run needs.
         discard_unpublished(index_root)
         discard_uncommitted(index_root)
-        scan = scan_archive(archive)
+        with _bookkeeping():
+            scan = scan_archive(archive)
         report = BuildReport(skipped=scan.skipped, rejected=list(scan.rejected))
         try:
             if full or current_dir(index_root) is None or not _readable(index_root):
@@ -506,9 +531,10 @@ def _in_folders(doc_id: str, folders: list[str]) -> bool:
 def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
                  allow_deletions) -> None:
     ix = open_current(index_root)
-    before = _recorded(ix)
-    on_disk = {f.id: f for f in scan.files}
-    to_read, report.unchanged = _changed(archive, scan.files, before.states(), deep=False)
+    with _bookkeeping():
+        before = _recorded(ix)
+        on_disk = {f.id: f for f in scan.files}
+        to_read, report.unchanged = _changed(archive, scan.files, before.states(), deep=False)
     missing = set(before.known) - set(on_disk)
     # A folder that cannot be listed says nothing about its articles: they are kept.
     report.unreadable = sorted(i for i in missing if _in_folders(i, scan.unreadable))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass
@@ -52,9 +53,9 @@ class Links:
         return cls(dict(data.get("copies", {})), list(data.get("former", [])))
 
 
-@dataclass(frozen=True)
-class Known:
-    """A file as the index recorded it: indexed (``canonical`` is its own id) or a copy."""
+class Known(NamedTuple):
+    """A file as the index recorded it: indexed (``canonical`` is its own id) or a copy.
+    A named tuple: an incremental run makes one for every file the index knows."""
 
     state: str
     text: str
@@ -111,8 +112,8 @@ def plan(present: dict[str, Present], known: dict[str, Known],
 
 def groups(links: dict[str, Links]) -> list[list[str]]:
     """Every article with copies as [canonical, copy, …], in id order."""
-    return [[doc_id, *sorted(article.copies)]
-            for doc_id, article in sorted(links.items()) if article.copies]
+    return [[doc_id, *sorted(links[doc_id].copies)]
+            for doc_id in sorted(doc_id for doc_id, article in links.items() if article.copies)]
 
 
 def column(reader, name: str):

@@ -262,6 +262,22 @@ def mapped_bytes_column(reader: Any, fieldname: str) -> MappedBytesColumn | None
     return MappedBytesColumn(mapped, column._basepos, column._offsets, column._lengths)
 
 
+def bytes_column_values(reader: Any, fieldname: str) -> Sequence[bytes]:
+    """Every value of one segment's bytes column ``fieldname``, by segment document number
+    (deleted documents included), read in one piece where it is a ``VarBytesColumn``:
+    Whoosh's reader seeks and reads the file for each value, and going through an
+    index-wide reader also searches for the segment of each document, which made reading
+    four columns of 79,147 articles take 2.2 s of an incremental run that changes nothing
+    (``VarBytesColumn.Reader``'s ``_dbfile``, ``_basepos``, ``_offsets`` and
+    ``_lengths``)."""
+    column = reader.column_reader(fieldname, translate=False)
+    if type(column) is not columns.VarBytesColumn.Reader or not column._doccount:
+        return [column[docnum] for docnum in range(reader.doc_count_all())]
+    offsets, lengths = column._offsets, column._lengths
+    data = column._dbfile.get(column._basepos, offsets[-1] + lengths[-1])
+    return [data[start:start + length] for start, length in zip(offsets, lengths)]
+
+
 def reader_folder(reader: Any) -> str | None:
     """The folder a segment reader's files are in, or None when they are not files."""
     return getattr(reader._storage, "folder", None)

@@ -44,7 +44,8 @@ def write(root: Path, rel: str, content: str | bytes) -> Path:
 def entry(root: Path, rel: str) -> ArchiveFile:
     path = root / rel
     info = path.stat()
-    return ArchiveFile(unicodedata.normalize("NFC", rel), path, info.st_size, info.st_mtime)
+    return ArchiveFile(unicodedata.normalize("NFC", rel), str(path), info.st_size,
+                       info.st_mtime)
 
 
 def read(root: Path, rel: str, content: str | bytes, **kwargs):

@@ -81,7 +81,7 @@ def test_any_file_reads_or_is_rejected_with_a_reason(tmp_path, data, suffix):
     path = tmp_path / f"bai{suffix}"
     path.write_bytes(data)
     stat = path.stat()
-    file = ArchiveFile(id=path.name, abspath=path, size=stat.st_size, mtime=stat.st_mtime)
+    file = ArchiveFile(id=path.name, path=str(path), size=stat.st_size, mtime=stat.st_mtime)
     try:
         article = read_article(tmp_path, file)
     except ArticleError as err:

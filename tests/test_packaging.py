@@ -101,7 +101,7 @@ def test_reading_every_kind_of_file_loads_only_installed_distributions(tmp_path)
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         info = path.stat()
-        assert read_article(tmp_path, ArchiveFile(name, path, info.st_size, info.st_mtime))
+        assert read_article(tmp_path, ArchiveFile(name, str(path), info.st_size, info.st_mtime))
     closure = installed_closure()
     loaded = {name.split(".")[0] for name in list(sys.modules)}
     missing = sorted(

@@ -257,3 +257,28 @@ def test_titles_read_from_the_mapped_column_are_those_whoosh_reads(tmp_path):
         assert ([titles[d] for d in range(reader.doc_count_all())]
                 == [column[d].decode() for d in range(reader.doc_count_all())])
         assert "Bài mới về Hà Nội" in [titles[d] for d in range(reader.doc_count_all())]
+
+
+def test_columns_read_in_one_piece_are_those_whoosh_reads(tmp_path):
+    from indexer.location import open_current
+
+    root = tmp_path / "archive"
+    for n in range(12):
+        write_article(root, f"muc/bai-{n:02d}.txt", f"Tiêu đề số {n}", "Nội dung " * n)
+    write_article(root, "muc/ban-sao.txt", "Tiêu đề số 3", "Nội dung " * 3)
+    build(root, tmp_path / "index", jobs=1)
+    (root / "muc" / "bai-05.txt").unlink()
+    write_article(root, "muc/moi.txt", "Bài mới về Hà Nội", "Nội dung.")
+    build(root, tmp_path / "index", jobs=1)
+    ix = open_current(tmp_path / "index")
+    with ix.reader() as reader:
+        leaves = reader.leaf_readers()
+        assert len(leaves) >= 2
+        for leaf, _ in leaves:
+            for name in ("id", "state", "content", "links"):
+                whoosh = leaf.column_reader(name, translate=False)
+                assert (list(whoosh_internals.bytes_column_values(leaf, name))
+                        == [whoosh[d] for d in range(leaf.doc_count_all())]), name
+        links = [v for leaf, _ in leaves
+                 for v in whoosh_internals.bytes_column_values(leaf, "links")]
+        assert any(b"ban-sao" in v for v in links)
