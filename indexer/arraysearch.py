@@ -376,15 +376,19 @@ def _live_mask(reader) -> np.ndarray | None:
 
 
 def _facet_column(reader, name: str) -> tuple[np.ndarray, list]:
-    """Each document's value of a sortable field as an index into a list of values."""
+    """Each document's value of a sortable field as an index into a list of values.
+
+    The column is read in one piece and only its distinct values are decoded: read value
+    by value, the facet columns of 79,147 articles took 0.7 s, paid by the first search
+    after every reopening of the index (an incremental run's commit)."""
     cache = reader.__dict__.setdefault("_vnsearch_facets", {})
     if name not in cache:
-        index: dict = {}
-        column = reader.column_reader(name)
-        ordinals = np.fromiter((index.setdefault(column[d], len(index))
-                                for d in range(reader.doc_count_all())),
-                               dtype=np.int32, count=reader.doc_count_all())
-        cache[name] = (ordinals, list(index))
+        values = whoosh_internals.bytes_column_values(reader, name)
+        index = {value: i for i, value in enumerate(dict.fromkeys(values))}
+        ordinals = np.fromiter(map(index.__getitem__, values), dtype=np.int32,
+                               count=len(values))
+        decode = reader.schema[name].from_column_value
+        cache[name] = (ordinals, [decode(value) for value in index])
     return cache[name]
 
 

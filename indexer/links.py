@@ -25,6 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from . import whoosh_internals
+
 
 @dataclass
 class Links:
@@ -136,13 +138,15 @@ def addresses(reader) -> dict[str, str]:
     """
     cache = reader.__dict__
     if "_vnsearch_addresses" not in cache:
-        ids, linked = column(reader, "id"), column(reader, "links")
         table: dict[str, str] = {}
-        for docnum in reader.all_doc_ids():
-            raw = linked[docnum]
-            if raw:
-                article = Links.decode(raw)
-                for old in (*sorted(article.copies), *article.former):
-                    table.setdefault(old, ids[docnum])
+        for leaf, _ in reader.leaf_readers():
+            ids, linked = (whoosh_internals.bytes_column_values(leaf, name)
+                           for name in ("id", "links"))
+            for docnum in leaf.all_doc_ids():
+                raw = linked[docnum]
+                if raw:
+                    article, doc_id = Links.decode(raw), ids[docnum].decode()
+                    for old in (*sorted(article.copies), *article.former):
+                        table.setdefault(old, doc_id)
         cache["_vnsearch_addresses"] = table
     return cache["_vnsearch_addresses"]

@@ -272,7 +272,7 @@ def bytes_column_values(reader: Any, fieldname: str) -> Sequence[bytes]:
     ``_lengths``)."""
     column = reader.column_reader(fieldname, translate=False)
     if type(column) is not columns.VarBytesColumn.Reader or not column._doccount:
-        return [column[docnum] for docnum in range(reader.doc_count_all())]
+        return list(column)
     offsets, lengths = column._offsets, column._lengths
     data = column._dbfile.get(column._basepos, offsets[-1] + lengths[-1])
     return [data[start:start + length] for start, length in zip(offsets, lengths)]

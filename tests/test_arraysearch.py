@@ -384,3 +384,24 @@ def test_deleted_articles_are_not_found_through_sidecars(index_root, tmp_path):
         assert found.total == len(set(whoosh_searcher.docs_for_query(Term("fold", "duong"))))
     finally:
         searcher.close()
+
+
+def test_facet_columns_read_in_one_piece_hold_whooshs_values(tmp_path):
+    from indexer.location import open_current
+
+    root = tmp_path / "archive"
+    for n in range(9):
+        meta = {"category": ["Thể thao", "Kinh tế"][n % 2]} if n % 3 else {}
+        write_article(root, f"muc-{n % 2}/bai-{n}.txt", f"Bài số {n}", "Nội dung.", **meta)
+    build(root, tmp_path / "index", jobs=1)
+    write_article(root, "khac/moi.txt", "Bài mới", "Nội dung.", author="Nguyễn Văn A")
+    build(root, tmp_path / "index", jobs=1)
+    with open_current(tmp_path / "index").reader() as reader:
+        assert len(reader.leaf_readers()) == 2
+        for leaf, _ in reader.leaf_readers():
+            for name in FACETS:
+                ordinals, values = arraysearch._facet_column(leaf, name)
+                column = leaf.column_reader(name)
+                assert ([values[i] for i in ordinals]
+                        == [column[d] for d in range(leaf.doc_count_all())]), name
+                assert len(set(values)) == len(values)
