@@ -115,6 +115,13 @@ class _PostingCache:
 
 _CACHE = _PostingCache(CACHE_BYTES)
 
+FREQUENCIES_MEMO, SIDECAR_MEMO, FACETS_MEMO = ("_vnsearch_frequencies", "_vnsearch_sidecar",
+                                               "_vnsearch_facets")
+"""What is kept in a segment reader's ``__dict__``: it depends on the segment's files
+alone, never on its deletions, so a reopened index keeps it for the segments it still has
+(``live``)."""
+SEGMENT_MEMOS = (FREQUENCIES_MEMO, SIDECAR_MEMO, FACETS_MEMO)
+
 
 def _decode(leaf) -> tuple[np.ndarray, np.ndarray]:
     """Every id and weight of a whoosh3 posting list, block by block."""
@@ -152,7 +159,7 @@ def _frequency(reader, fieldname: str, text: bytes) -> int:
     """The segment's document frequency of a term, remembered: a query asks it of each of
     its terms three to five times (sizing slots, choosing lists, lookups), and each time
     Whoosh decodes the term's statistics again."""
-    known = reader.__dict__.setdefault("_vnsearch_frequencies", {})
+    known = reader.__dict__.setdefault(FREQUENCIES_MEMO, {})
     key = (fieldname, text)
     frequency = known.get(key)
     if frequency is None:
@@ -199,12 +206,12 @@ def _sidecar(reader) -> sidecar.Sidecar | None:
     """The segment's sidecar, opened once per reader (a reader lives as long as the
     segment it reads, and so does the file)."""
     memo = reader.__dict__
-    if "_vnsearch_sidecar" not in memo:
+    if SIDECAR_MEMO not in memo:
         segment_id = reader.segment().segment_id()
         folder = whoosh_internals.reader_folder(reader)
-        memo["_vnsearch_sidecar"] = folder and sidecar.open_for(
+        memo[SIDECAR_MEMO] = folder and sidecar.open_for(
             sidecar.path_of(folder, segment_id), segment_id, reader.doc_count_all())
-    return memo["_vnsearch_sidecar"]
+    return memo[SIDECAR_MEMO]
 
 
 def warm_sidecars(searcher) -> None:
@@ -381,7 +388,7 @@ def _facet_column(reader, name: str) -> tuple[np.ndarray, list]:
     The column is read in one piece and only its distinct values are decoded: read value
     by value, the facet columns of 79,147 articles took 0.7 s, paid by the first search
     after every reopening of the index (an incremental run's commit)."""
-    cache = reader.__dict__.setdefault("_vnsearch_facets", {})
+    cache = reader.__dict__.setdefault(FACETS_MEMO, {})
     if name not in cache:
         values = whoosh_internals.bytes_column_values(reader, name)
         index = {value: i for i, value in enumerate(dict.fromkeys(values))}

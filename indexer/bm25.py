@@ -16,10 +16,14 @@ from . import whoosh_internals
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 
 
+LENGTHS_MEMO = "_vnsearch_field_lengths"
+"""Where a segment reader keeps its decoded field lengths (see ``arraysearch.SEGMENT_MEMOS``)."""
+
+
 def field_lengths(reader, fieldname: str) -> list[int] | None:
     """Every document's length of ``fieldname`` in one segment, or None where the codec
     keeps them some other way (then Whoosh's own lookup is used)."""
-    cache = reader.__dict__.setdefault("_vnsearch_field_lengths", {})
+    cache = reader.__dict__.setdefault(LENGTHS_MEMO, {})
     if fieldname not in cache:
         cache[fieldname] = _decode_column(reader, fieldname)
     return cache[fieldname]

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .bm25 import ListedLengthBM25F
+from . import arraysearch, spelling
+from .bm25 import LENGTHS_MEMO, ListedLengthBM25F
 from .engine import BM25
 from .location import IndexMissing, current_dir, open_current
+from .whoosh_internals import reader_folder
 
 REFRESH_INTERVAL_SECONDS = 1.0
 
@@ -68,6 +70,7 @@ class LiveIndex:
     def _open(self, live: Path) -> None:
         searcher = open_current(self.index_root).searcher(weighting=ListedLengthBM25F(**BM25))
         if self._searcher is not None:
+            _carry_over(self._searcher, searcher)
             self._searcher.close()
         self._searcher, self._generation_dir = searcher, live
 
@@ -101,3 +104,28 @@ class LiveIndex:
             reader = self._fresh().reader()
             column = reader.column_reader("id")
             return {column[d] for d in reader.all_doc_ids()}
+
+
+SEGMENT_MEMOS = (*arraysearch.SEGMENT_MEMOS, LENGTHS_MEMO, spelling.SEGMENT_WRITTEN_KEY)
+
+
+def _carry_over(old, new) -> None:
+    """Give the reopened index what the old one had made of the segments both hold, and
+    what a warmed worker had made of the rest (``warmup``).
+
+    An incremental run's commit reopens the index in every worker. The first search after
+    it paid for what each segment reader makes once (the facet columns, the field lengths,
+    the sidecar's map) for every segment, not only the new ones; and a server worker lost
+    the written forms its warm-up had read, so that each query without diacritics after a
+    reindex went back to looking up every spelling of its syllables."""
+    kept = {(reader_folder(leaf), leaf.segment().segment_id()): leaf
+            for leaf, _ in old.reader().leaf_readers()}
+    for leaf, _ in new.reader().leaf_readers():
+        prior = kept.get((reader_folder(leaf), leaf.segment().segment_id()))
+        if prior is not None:
+            for key in SEGMENT_MEMOS:
+                if key in prior.__dict__:
+                    leaf.__dict__.setdefault(key, prior.__dict__[key])
+    arraysearch.warm_sidecars(new)
+    if spelling.WRITTEN_KEY in old.reader().__dict__:
+        spelling.read_written_forms(new.reader())

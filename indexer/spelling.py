@@ -87,7 +87,8 @@ class Vocabulary:
             written = self.reader.__dict__.get(WRITTEN_KEY)
             candidates = spellings(folded_key)
             if written is not None:  # only the spellings the archive has are looked up
-                candidates = sorted(set(candidates).intersection(written.get(folded_key, ())))
+                held = set().union(*(segment.get(folded_key, ()) for segment in written))
+                candidates = sorted(held.intersection(candidates))
             found = [(form, n) for form in candidates if (n := self.exact(form))]
             forms = sorted(found, key=lambda f: (-f[1], f[0]))[:FORMS_PER_SYLLABLE]
             if len(cache) >= FORMS_CACHED:
@@ -97,6 +98,9 @@ class Vocabulary:
 
 
 WRITTEN_KEY = "_vnsearch_written"
+"""Where a reader keeps its segments' written forms (a list, one mapping per segment)."""
+SEGMENT_WRITTEN_KEY = "_vnsearch_segment_written"
+"""Where a segment reader keeps its own written forms."""
 
 
 def read_written_forms(reader) -> None:
@@ -107,12 +111,25 @@ def read_written_forms(reader) -> None:
     first pass over the public queries spent 4 of its 8 extra seconds there. Reading the
     lexicon takes about 0.8 s on 79,147 articles, worth it for a server worker before its
     first request (``warmup``), not for one ``vnsearch search``; the forms found are the
-    same either way (the spellings the archive holds)."""
+    same either way (the spellings the archive holds).
+
+    Each segment's forms are kept with its reader and looked up segment by segment, so
+    that a reopened index (after an incremental run) reads only its new segments'
+    lexicons (``live``) and merges nothing."""
+    written = []
+    for leaf, _ in reader.leaf_readers():
+        if SEGMENT_WRITTEN_KEY not in leaf.__dict__:
+            leaf.__dict__[SEGMENT_WRITTEN_KEY] = _written_forms(leaf)
+        written.append(leaf.__dict__[SEGMENT_WRITTEN_KEY])
+    reader.__dict__[WRITTEN_KEY] = written
+
+
+def _written_forms(reader) -> dict[str, list[str]]:
     written: dict[str, list[str]] = {}
     for term in reader.lexicon("syl"):
         text = term.decode("utf-8")
         written.setdefault(fold(text), []).append(text)
-    reader.__dict__[WRITTEN_KEY] = written
+    return written
 
 
 _SHAPES = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "i": "i", "y": "y", "d": "dđ"}

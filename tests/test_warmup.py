@@ -61,3 +61,42 @@ def test_spelling_finds_the_same_forms_from_the_warmed_lexicon(tmp_path):
             assert set(looked_up["ban"]) == {("bàn", 3), ("bản", 3), ("bán", 3)}
     finally:
         ix.close()
+
+
+def test_after_a_reindex_a_warmed_worker_keeps_what_it_made_of_unchanged_segments(tmp_path):
+    """The commit of an incremental run reopens the index: the segments it kept come with
+    what the worker had made of them, the new one is prepared, and the written forms
+    cover both (an unmarked query's new syllable is restored from the new article)."""
+    archive = tmp_path / "archive"
+    for n in range(8):
+        write_article(archive, f"tin/bai-{n}.txt", f"Kinh tế {n}", "Kinh tế Việt Nam tăng.",
+                      category="Kinh tế")
+    build(archive, tmp_path / "index", jobs=1)
+    searcher = ArchiveSearcher(tmp_path / "index")
+    try:
+        warm(searcher)
+        assert searcher.search(SearchParams(q="kinh te")).total == 8
+        with searcher.live.use() as whoosh_searcher:
+            (old,) = [sub.reader() for sub, _ in whoosh_searcher.leaf_searchers()]
+            memos = {key: old.__dict__[key] for key in
+                     ("_vnsearch_sidecar", "_vnsearch_facets", "_vnsearch_field_lengths",
+                      "_vnsearch_segment_written")}
+        write_article(archive, "tin/moi.txt", "Xuồng cứu hộ", "Xuồng cứu hộ ở Quỳnh Lưu.")
+        build(archive, tmp_path / "index", jobs=1)
+        searcher.live._checked = 0.0  # as when the once-a-second check comes round
+        results = searcher.search(SearchParams(q="xuong cuu ho quynh luu"))
+        assert [hit.id for hit in results.hits] == ["tin/moi.txt"]
+        with searcher.live.use() as whoosh_searcher:
+            reader = whoosh_searcher.reader()
+            leaves = [leaf for leaf, _ in reader.leaf_readers()]
+            assert len(leaves) == 2
+            kept = next(leaf for leaf in leaves
+                        if leaf.segment().segment_id() == old.segment().segment_id())
+            assert kept is not old
+            for key, memo in memos.items():
+                assert kept.__dict__[key] is memo, key
+            written = reader.__dict__["_vnsearch_written"]
+            assert any("quỳnh" in segment.get("quynh", ()) for segment in written)
+            assert all("_vnsearch_sidecar" in leaf.__dict__ for leaf in leaves)
+    finally:
+        searcher.close()
