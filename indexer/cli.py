@@ -22,7 +22,7 @@ import click
 
 from .articles import printable
 from .cli_i18n import Group, Option
-from .i18n import N_, _, ngettext
+from .i18n import N_, _, ngettext, number
 
 option = functools.partial(click.option, cls=Option)
 
@@ -60,7 +60,7 @@ def _archive_must_exist(archive: Path) -> None:
 
 
 def _num(n: int) -> str:
-    return f"{n:,}"
+    return number(n)
 
 
 def _version(ctx: click.Context, param: click.Parameter, shown: bool) -> None:
@@ -179,10 +179,10 @@ def _done(elapsed: float, indexed: int, documents: int) -> str:
     """The closing line of ``vnsearch index``, with a rate where there is one to tell."""
     holds = ngettext("the index holds {count} article.", "the index holds {count} articles.",
                      documents).format(count=_num(documents))
-    seconds = f"{elapsed:.1f}"
+    seconds = number(elapsed, 1)
     if indexed >= RATE_MIN_ARTICLES and elapsed > 0:
         return _("Done in {seconds} s ({rate} articles/s); {holds}").format(
-            seconds=seconds, rate=f"{indexed / elapsed:,.1f}", holds=holds)
+            seconds=seconds, rate=number(indexed / elapsed, 1), holds=holds)
     return _("Done in {seconds} s; {holds}").format(seconds=seconds, holds=holds)
 
 
@@ -310,7 +310,7 @@ def search(query: str, archive: Path, index_root: Path, limit: int, as_json: boo
         return
     click.echo(ngettext("{count} result ({seconds} s)", "{count} results ({seconds} s)",
                         results.total).format(count=_num(results.total),
-                                              seconds=f"{results.took_ms / 1000:.2f}"))
+                                              seconds=number(results.took_ms / 1000, 2)))
     if results.corrected:
         click.echo(_("Showing results for: {query} (search exactly as typed: "
                      "--no-spell)").format(query=results.corrected))

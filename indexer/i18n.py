@@ -52,3 +52,16 @@ def N_(message: str) -> str:
     """Marks ``message`` for the catalog where it cannot be translated yet (it is defined
     when a module is imported); ``_()`` translates it where it is shown."""
     return message
+
+
+_VIETNAMESE_NUMBER = str.maketrans(",.", ".,")
+
+
+def number(value: float, places: int = 0) -> str:
+    """``value`` written as the reader's language writes numbers: "79,147" and "2.5" in
+    English; "79.147" and "2,5" in Vietnamese, which groups thousands with dots and writes
+    decimals with a comma (so "79,147 bài" would read as seventy-nine articles)."""
+    text = f"{value:,.{places}f}"
+    if translation().info().get("language") == "vi":
+        return text.translate(_VIETNAMESE_NUMBER)
+    return text

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TextIO, TypeVar
 
-from .i18n import _, ngettext
+from .i18n import _, ngettext, number
 
 Item = TypeVar("Item")
 
@@ -46,11 +46,11 @@ def progress_line(done: int, total: int, elapsed: float) -> str:
     rate = done / elapsed if elapsed > 0 else 0.0
     line = ngettext("Indexing: {done} of {total} file ({percent}%)",
                     "Indexing: {done} of {total} files ({percent}%)", total).format(
-        done=f"{done:,}", total=f"{total:,}", percent=done * 100 // max(total, 1))
+        done=number(done), total=number(total), percent=done * 100 // max(total, 1))
     if not rate:
         return line
     return _("{progress}, {rate} files/s, about {duration} left").format(
-        progress=line, rate=f"{rate:,.0f}", duration=_duration((total - done) / rate))
+        progress=line, rate=number(rate), duration=_duration((total - done) / rate))
 
 
 def _duration(seconds: float) -> str:

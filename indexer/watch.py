@@ -42,7 +42,7 @@ from .analysis import segment
 from .articles import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES
 from .articles import _ignored as ignored_name  # the scan's own rule for editor leftovers
 from .build import BuildReport, build
-from .i18n import _, ngettext
+from .i18n import _, ngettext, number
 from .lock import IndexBusy, watching
 
 NOT_CHANGES = frozenset({"opened", "closed_no_write"})
@@ -205,9 +205,9 @@ class Watcher:
                                 for label, counted, items in changed if items)
             self.log(ngettext("index updated in {seconds} s: {summary}; {count} article",
                               "index updated in {seconds} s: {summary}; {count} articles",
-                              report.documents).format(seconds=f"{report.elapsed:.1f}",
+                              report.documents).format(seconds=number(report.elapsed, 1),
                                                        summary=summary,
-                                                       count=report.documents))
+                                                       count=number(report.documents)))
             for label, counted, items in changed:
                 for item in items[:10]:
                     self.log(f"  {label} {item}")

@@ -74,7 +74,7 @@ def test_check_speaks_english_otherwise(archive, env):
 INDEX_REPORTS = {
     "vi": (VIETNAMESE, "Đã lập chỉ mục {archive} vào {index} (xây dựng lại toàn bộ).",
            r"^  thêm mới\s+1\n    thoi-su/bao.txt\n", r"^  bị loại\s+1\n    rong.txt: tệp rỗng",
-           r"^Hoàn tất trong \d+\.\d giây; chỉ mục có 1 bài báo\.$"),
+           r"^Hoàn tất trong \d+,\d giây; chỉ mục có 1 bài báo\.$"),
     # one article: not "1 articles", and no rate measured on it ("0.1 documents/s")
     "en": (ENGLISH, "Indexed {archive} into {index} (full rebuild).",
            r"^  added\s+1\n    thoi-su/bao.txt\n", r"^  rejected\s+1\n    rong.txt: empty file",

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from helpers import write_small_archive
 from indexer.cli import main
+from indexer.i18n import number
 from indexer.progress import progress_line, progress_lines
 
 
@@ -19,6 +20,17 @@ def test_a_line_says_how_far_how_fast_and_how_long_is_left():
         "Indexing: 100 of 50,000 files (0%), 10 files/s, about 1 h 23 min left")
     assert progress_line(1000, 5000, 60.0).endswith("17 files/s, about 4 min 00 s left")
     assert progress_line(0, 5000, 0.0) == "Indexing: 0 of 5,000 files (0%)"
+
+
+def test_numbers_are_written_the_vietnamese_way_in_vietnamese(monkeypatch):
+    """Thousands grouped with dots, decimals after a comma: "12,000 tệp" would read as
+    twelve files."""
+    monkeypatch.setenv("VNSEARCH_LANG", "vi")
+    assert progress_line(12_000, 50_000, 10.0) == (
+        "Đang lập chỉ mục: 12.000/50.000 tệp (24%), 1.200 tệp/giây, còn khoảng 32 giây")
+    assert number(2.25, 1) == "2,2" and number(1_234_567) == "1.234.567"
+    monkeypatch.setenv("VNSEARCH_LANG", "en")
+    assert number(2.25, 1) == "2.2" and number(1_234_567) == "1,234,567"
 
 
 def test_lines_come_every_interval_and_items_pass_unchanged():
