@@ -237,37 +237,76 @@ def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool],
             continue
         before = fold(out[i - 1]) if i else None
         after = folded[i + 1] if i + 1 < len(keys) else None
-        if marked[i] and vocabulary.folded(folded[i]):
-            candidates = [folded[i]]  # the letters are right, the marks are not
+        if (marked[i] and vocabulary.folded(folded[i])
+                and _SYLLABLE_SHAPE.fullmatch(folded[i])):
+            # The letters are right, the marks are not. A marked syllable is Vietnamese:
+            # letters of another shape ("hàg" as the "Hag" of a name) are a typo.
+            candidates = [folded[i]]
         else:
             candidates = sorted(one_edit_away(folded[i]))
             if _SYLLABLE_SHAPE.fullmatch(folded[i]) or marked[i]:
                 # A misspelt Vietnamese syllable is one edit from another one: the few
                 # hundred strings of other shapes need not be looked up.
                 candidates = [c for c in candidates if _SYLLABLE_SHAPE.fullmatch(c)]
-        best: tuple[float, str] | None = None
+        typed_marks = _marked_letters(key) if marked[i] else set()
+        best: tuple[tuple[int, float], str] | None = None
         for candidate in candidates:
             frequency = vocabulary.folded(candidate)
             if not frequency:
                 continue
-            fit = math.log(frequency) + PAIR_WEIGHT * _context(vocabulary, before, candidate,
-                                                                after)
+            # The marked letters typed are evidence too: "đừg" is "đừng" (one letter
+            # missing), not the commoner "đủ" (which keeps neither "ừ" nor the "g") nor
+            # "đừ" (as close, far rarer as written).
+            kept, keeping = _forms_keeping(vocabulary, candidate, typed_marks)
+            if kept:
+                frequency = sum(count for _, count in keeping)
+            fit = (kept, math.log(frequency)
+                   + PAIR_WEIGHT * _context(vocabulary, before, candidate, after))
             if best is None or fit > best[0]:
                 best = (fit, candidate)
         if best is None:
             continue
-        out[i] = _written(vocabulary, best[1], out[i - 1] if i else None,
+        out[i] = _written(vocabulary, best[1], key, out[i - 1] if i else None,
                           keys[i + 1] if i + 1 < len(keys) else None) if marked[i] else best[1]
     return out
 
 
-def _written(vocabulary: Vocabulary, folded_key: str, before: str | None, after: str | None
-             ) -> str:
-    """The written form of a folded syllable that best fits its (written) neighbours."""
-    forms = vocabulary.forms(folded_key)
+def _written(vocabulary: Vocabulary, folded_key: str, typed: str, before: str | None,
+             after: str | None) -> str:
+    """The written form of a folded syllable that best fits its (written) neighbours, then
+    keeps most of the marked letters typed ("khốii" is "khối", not the commoner "khỏi":
+    the reader typed the "ố"), then is the most common."""
+    typed_marks = _marked_letters(typed)
+    forms = vocabulary.forms(folded_key) + _forms_keeping(vocabulary, folded_key, typed_marks)[1]
     if not forms:
         return folded_key
-    return max(forms, key=lambda f: (_word_fit(vocabulary, before, f[0], after), f[1]))[0]
+    return max(forms, key=lambda f: (_word_fit(vocabulary, before, f[0], after),
+                                     _kept(f[0], typed_marks), f[1]))[0]
+
+
+def _marked_letters(typed: str) -> set[str]:
+    return {ch for ch in typed if not ch.isascii()}
+
+
+def _kept(form: str, marked_letters: set[str]) -> int:
+    """How many of the marked letters typed a written form keeps."""
+    return len(marked_letters.intersection(form))
+
+
+def _forms_keeping(vocabulary: Vocabulary, folded_key: str, marked_letters: set[str]
+                   ) -> tuple[int, list[tuple[str, int]]]:
+    """The written forms of a folded syllable in the archive that keep the most of the
+    marked letters typed (how many, and the forms with their counts): a rarer spelling
+    than the few ``Vocabulary.forms`` lists ("đừng" among the spellings of "dung")."""
+    most, found = 0, []
+    for form in spellings(folded_key) if marked_letters else ():
+        kept = _kept(form, marked_letters)
+        if kept == 0 or kept < most or not (count := vocabulary.exact(form)):
+            continue
+        if kept > most:
+            most, found = kept, []
+        found.append((form, count))
+    return most, found
 
 
 def _word_fit(vocabulary: Vocabulary, before: str | None, form: str, after: str | None) -> int:

@@ -123,6 +123,42 @@ def test_one_typo_in_a_headline_still_finds_it_first(searcher, q):
     assert results.corrected is not None and "lãi suất" in results.corrected.lower()
 
 
+@pytest.fixture(scope="module")
+def commoner_spellings(tmp_path_factory):
+    """An archive where the right answer to each typo below is the rarer spelling: only
+    the marks the reader typed tell it apart."""
+    root = tmp_path_factory.mktemp("marks")
+    archive = root / "archive"
+    for n in range(12):
+        write_article(archive, f"doi-song/khoi-{n}.txt", f"Khỏi bệnh sau {n} tuần",
+                      "Bệnh nhân đã khỏi bệnh, đủ sức khỏe để ra viện và dự lễ.")
+    write_article(archive, "chinh-tri/dang-bo-khoi.txt", "Đảng bộ Khối các cơ quan",
+                  "Đảng bộ Khối các cơ quan Trung ương tổ chức hội nghị.")
+    write_article(archive, "doi-song/dung-vo-ly.txt", "Đừng chấp nhận sự vô lý",
+                  "Đừng im lặng trước đòi hỏi vô lý.")
+    write_article(archive, "kinh-te/ngan-hang.txt", "Ngân hàng giảm lãi suất",
+                  "Ngân hàng nhà nước giảm lãi suất điều hành.")
+    write_article(archive, "the-gioi/hag.txt", "Ông Hag đến thăm", "Ông Hag đến thăm Hà Nội.")
+    build(archive, root / "index", jobs=1)
+    searcher = ArchiveSearcher(root / "index")
+    yield searcher
+    searcher.close()
+
+
+@pytest.mark.parametrize("q, corrected", [
+    ("Đảng bộ Khốii các cơ quan", "Đảng bộ Khối các cơ quan"),
+    ("đừg chấp nhận", "đừng chấp nhận"),
+    ("ngân hàg giảm lãi suất", "ngân hàng giảm lãi suất"),
+])
+def test_a_typo_is_corrected_to_the_word_its_typed_marks_spell(commoner_spellings, q,
+                                                                corrected):
+    """"Khốii" is one letter from "Khối" and from the commoner "khỏi": the "ố" typed
+    decides. "hàg" is not the name "Hag": a syllable typed with marks is Vietnamese."""
+    results = search(commoner_spellings, q)
+    assert results.corrected == corrected
+    assert results.hits
+
+
 def test_the_page_offers_the_search_exactly_as_typed(searcher):
     as_typed = search(searcher, "Hàn Quốc giảm lãii suất", spell=False)
     assert as_typed.corrected is None
