@@ -282,3 +282,28 @@ def test_columns_read_in_one_piece_are_those_whoosh_reads(tmp_path):
         links = [v for leaf, _ in leaves
                  for v in whoosh_internals.bytes_column_values(leaf, "links")]
         assert any(b"ban-sao" in v for v in links)
+
+
+def test_terms_looked_up_in_the_mapped_dictionary_are_those_whoosh_finds(tmp_path):
+    from indexer.location import open_current
+
+    root = tmp_path / "archive"
+    for n in range(20):
+        write_article(root, f"muc/bai-{n:02d}.txt", f"Tin số {n} về Hà Nội",
+                      f"Bài {n}: kinh tế, bóng đá và thời tiết ở Hà Nội, Huế, Đà Nẵng.")
+    build(root, tmp_path / "index", jobs=1)
+    write_article(root, "muc/moi.txt", "Xuồng cứu hộ", "Xuồng cứu hộ ở Quỳnh Lưu.")
+    build(root, tmp_path / "index", jobs=1)
+    with open_current(tmp_path / "index").reader() as reader:
+        leaves = reader.leaf_readers()
+        assert len(leaves) == 2
+        for leaf, _ in leaves:
+            table = leaf._terms._tindex
+            mapped = whoosh_internals.mapped_hash_table(table)
+            assert mapped is not None
+            keys = list(table.keys())
+            assert len(keys) > 20
+            assert [mapped.get(key) for key in keys] == [table.get(key) for key in keys]
+            assert all(mapped.get(key + b"\x00x") is None for key in keys)
+        assert reader.doc_frequency("syl", "quỳnh") == 1
+        assert reader.doc_frequency("syl", "không-có") == 0
