@@ -208,11 +208,19 @@ class MappedHashTable:
 def mapped_hash_table(table: Any) -> MappedHashTable | None:
     """``table`` (a ``filetables.HashReader``) as a ``MappedHashTable``, or None where it
     is not a file of its own (a compound segment): callers then use Whoosh's lookup."""
-    opened = getattr(table.dbfile, "file", None)
-    if not isinstance(opened, io.BufferedReader) or table.startoffset:
+    mapped = None if table.startoffset else _file_map(table.dbfile)
+    if mapped is None:
         return None
-    mapped = mmap.mmap(opened.fileno(), 0, access=mmap.ACCESS_READ)
     return MappedHashTable(mapped, table.hashfn, list(table.tables))
+
+
+def _file_map(structfile: Any) -> mmap.mmap | None:
+    """A read-only memory map of the whole file a Whoosh ``StructFile`` reads (its
+    ``file``), or None where it reads something else (a part of a compound file)."""
+    opened = getattr(structfile, "file", None)
+    if not isinstance(opened, io.BufferedReader):
+        return None
+    return mmap.mmap(opened.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _lookup(self: W3TermsReader, key: bytes) -> bytes | None:
@@ -317,12 +325,11 @@ def mapped_bytes_column(reader: Any, fieldname: str) -> MappedBytesColumn | None
     type): callers then read it through Whoosh (``VarBytesColumn.Reader``'s ``_dbfile``,
     ``_basepos``, ``_offsets`` and ``_lengths``; the ``StructFile``'s ``file``)."""
     column = reader.column_reader(fieldname, translate=False)
-    if type(column) is not columns.VarBytesColumn.Reader:
+    if type(column) is not columns.VarBytesColumn.Reader or not column._doccount:
         return None
-    opened = column._dbfile.file
-    if not isinstance(opened, io.BufferedReader) or not column._doccount:
+    mapped = _file_map(column._dbfile)
+    if mapped is None:
         return None
-    mapped = mmap.mmap(opened.fileno(), 0, access=mmap.ACCESS_READ)
     return MappedBytesColumn(mapped, column._basepos, column._offsets, column._lengths)
 
 
