@@ -382,7 +382,7 @@ def _live_mask(reader) -> np.ndarray | None:
     return cache["_vnsearch_live"]
 
 
-def _facet_column(reader, name: str) -> tuple[np.ndarray, list]:
+def facet_column(reader, name: str) -> tuple[np.ndarray, list]:
     """Each document's value of a sortable field as an index into a list of values.
 
     The column is read in one piece and only its distinct values are decoded: read value
@@ -584,7 +584,7 @@ def search(searcher, request: Request, filter_query: Query | None, depth: int,
             continue
         complete += int(np.count_nonzero(covered == len(request.slots)))
         for name, counts in groups.items():
-            ordinals, values = _facet_column(subsearcher.reader(), name)
+            ordinals, values = facet_column(subsearcher.reader(), name)
             per_value = np.bincount(ordinals[docs], minlength=len(values))
             for ordinal in np.flatnonzero(per_value):
                 value = values[ordinal]

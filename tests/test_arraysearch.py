@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from whoosh import sorting
 from whoosh.query import And, AndMaybe, Or, Term
 
-from indexer import arraysearch, postingforms, sidecar
+from indexer import arraysearch, engine, postingforms, sidecar
 from indexer.analysis import fold
 from indexer.build import build
 from indexer.engine import array_request
@@ -400,8 +400,34 @@ def test_facet_columns_read_in_one_piece_hold_whooshs_values(tmp_path):
         assert len(reader.leaf_readers()) == 2
         for leaf, _ in reader.leaf_readers():
             for name in FACETS:
-                ordinals, values = arraysearch._facet_column(leaf, name)
+                ordinals, values = arraysearch.facet_column(leaf, name)
                 column = leaf.column_reader(name)
                 assert ([values[i] for i in ordinals]
                         == [column[d] for d in range(leaf.doc_count_all())]), name
                 assert len(set(values)) == len(values)
+
+
+def test_phrase_searches_count_facets_as_whoosh_does(searcher):
+    """Phrases go through Whoosh's matchers, counting facets from the arrays' columns:
+    the counts are those of Whoosh's own field facets, deletions and filters included."""
+    whoosh_searcher = searcher.live._fresh()
+    compared = 0
+    for q in ['"hà nội"', '"kinh tế" thị', '"thi truong" người', 'title:"bóng đá"']:
+        for category in (None, "Kinh tế"):
+            plan = searcher.plan(whoosh_searcher, q)
+            query = engine.whoosh_query(plan, relaxed=False)
+            found = engine.collect(whoosh_searcher, query, depth=10, sortedby=None,
+                                   filter_query=_filter(SearchParams(q=q, category=category)),
+                                   facets=FACETS, deadline_seconds=30)
+            groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count)
+                         for name in FACETS}
+            expected = whoosh_searcher.search(query, limit=None, groupedby=groupedby,
+                                              filter=_filter(SearchParams(q=q, category=category)),
+                                              optimize=False)
+            assert found.total == len(expected), q
+            if found.total:
+                for name in FACETS:
+                    assert (_named(found.groups[name])
+                            == _named(expected.groups(name))), (q, name)
+                compared += 1
+    assert compared >= 6
