@@ -123,24 +123,11 @@ alone, never on its deletions, so a reopened index keeps it for the segments it 
 SEGMENT_MEMOS = (FREQUENCIES_MEMO, SIDECAR_MEMO, FACETS_MEMO)
 
 
-def _decode(leaf) -> tuple[np.ndarray, np.ndarray]:
-    """Every id and weight of a whoosh3 posting list, block by block."""
-    ids: list[int] = []
-    weights: list[float] = []
-    while True:
-        block_ids, block_weights, last = whoosh_internals.leaf_block(leaf)
-        ids.extend(block_ids)
-        weights.extend(block_weights)
-        if last:
-            break
-        whoosh_internals.next_block(leaf)
-    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
-
-
 def decoded(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Every id and weight of the segment's posting list of a term, deleted documents
     included (``backfill`` writes sidecars from them)."""
-    return _decode(_leaf(reader, fieldname, text))
+    ids, weights = whoosh_internals.posting_list(reader, fieldname, text)
+    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
 
 
 def _leaf(reader, fieldname: str, text: bytes):

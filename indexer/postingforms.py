@@ -11,9 +11,10 @@ import numpy as np
 
 MIN_POSTINGS = 512
 """Shorter posting lists (four blocks or fewer) are neither cached nor written beside their
-segment. Decoding one costs about 100 us (a term lookup and Whoosh's block reads), a kept
-one 30-50; but on 79,147 articles writing the 128-511 ones too made the sidecars 29%
-larger (pairs mostly) for about 0.3 ms a query on the public queries."""
+segment. Decoding one costs about 20 us on average (``whoosh_internals.posting_list``, one
+read; 107 through Whoosh's matcher), a kept one 30-50; and on 79,147 articles writing the
+128-511 ones too made the sidecars 29% larger (pairs mostly) for about 0.3 ms a query on the
+public queries, with the slower decoding."""
 DENSE_FROM = 4
 """A list held by at least 1/``DENSE_FROM`` of its segment is kept as ``Dense``."""
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from whoosh import sorting
 from whoosh.query import And, AndMaybe, Or, Term
 
-from indexer import arraysearch, engine, postingforms, sidecar
+from indexer import arraysearch, engine, postingforms, sidecar, whoosh_internals
 from indexer.analysis import fold
 from indexer.build import build
 from indexer.engine import array_request
@@ -384,6 +384,30 @@ def test_deleted_articles_are_not_found_through_sidecars(index_root, tmp_path):
         assert found.total == len(set(whoosh_searcher.docs_for_query(Term("fold", "duong"))))
     finally:
         searcher.close()
+
+
+def test_posting_lists_read_in_one_piece_hold_whooshs_postings(index_root):
+    """``posting_list`` decodes a list from one read; Whoosh's matcher, stepped one posting
+    at a time, sees the same ids and weights, deleted documents included, in lists of one
+    block and of many, compressed or not, in both segments."""
+    from indexer.location import open_current
+
+    long_lists = short_lists = deleted_seen = 0
+    with open_current(index_root).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            for fieldname in (*sidecar.FIELDS, "tfold", "tsyl"):
+                for term in leaf.lexicon(fieldname):
+                    ids, weights = whoosh_internals.posting_list(leaf, fieldname, term)
+                    matcher = arraysearch._leaf(leaf, fieldname, term)
+                    expected = []
+                    while matcher.is_active():
+                        expected.append((matcher.id(), matcher.weight()))
+                        matcher.next()
+                    assert list(zip(ids, weights)) == expected, (fieldname, term)
+                    long_lists += len(ids) > arraysearch.POSTINGS_PER_BLOCK
+                    short_lists += len(ids) < 8
+                    deleted_seen += any(leaf.is_deleted(i) for i in ids)
+    assert long_lists and short_lists and deleted_seen
 
 
 def test_facet_columns_read_in_one_piece_hold_whooshs_values(tmp_path):

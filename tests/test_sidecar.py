@@ -57,8 +57,7 @@ def test_sidecar_lists_equal_the_decoded_lists_after_full_and_incremental_runs(
                     if reader.doc_frequency(fieldname, term) < min_postings:
                         assert found is None
                         continue
-                    ids, weights = arraysearch._decode(arraysearch._leaf(reader, fieldname,
-                                                                         term))
+                    ids, weights = arraysearch.decoded(reader, fieldname, term)
                     expected = postingforms.kept(ids, weights, reader.doc_count_all())
                     assert type(found) is type(expected)
                     got_ids, got_weights = found.arrays()
