@@ -32,7 +32,7 @@ if __package__ in (None, ""):  # `python bench/ceiling.py`: see bench/__init__.p
 
 from bench import common
 from bench.common import Result
-from indexer.analysis import _pyvi, segment
+from indexer.analysis import load_segmenter, segment
 from indexer.articles import read_article, scan_archive
 from indexer.build import to_document
 from indexer.schema import build_schema
@@ -54,7 +54,7 @@ def _tokenize_seconds() -> float:
     """CPU seconds of pyvi's own tokenizer over every article, model load left out (the
     reference figure was measured that way). Runs in a worker: the parent never loads pyvi,
     so every timed pool loads it afresh, as a build does."""
-    tokenizer = _pyvi()
+    tokenizer = load_segmenter()
     started = time.process_time()
     for doc in _DOCUMENTS:
         tokenizer.tokenize(doc["title"])

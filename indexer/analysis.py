@@ -194,8 +194,9 @@ class Span:
 
 
 @lru_cache(maxsize=1)
-def _pyvi():
-    """pyvi takes about a second to unpickle its model: load it once, and only when needed."""
+def load_segmenter():
+    """pyvi takes one to several seconds to import and unpickle its model: load it once,
+    and only when needed."""
     from pyvi import ViTokenizer
 
     return ViTokenizer.ViTokenizer
@@ -208,7 +209,7 @@ def _features(pieces: list[str]) -> list[dict]:
     flags and dictionary look-ups of each neighbour up to five times; this is most of
     pyvi's cost, so it is worth doing once.
     """
-    tokenizer = _pyvi()
+    tokenizer = load_segmenter()
     bi_grams, tri_grams = tokenizer.bi_grams, tokenizer.tri_grams
     lower = [p.lower() for p in pieces]
     title = [p.istitle() for p in pieces]
@@ -250,7 +251,7 @@ def segment(text: str) -> list[Span]:
     input side by side, left to right, gives each word's exact span, every repeat included.
     The joining rule is pyvi's own (``ViTokenizer.tokenize``), applied to its model's labels.
     """
-    tokenizer = _pyvi()
+    tokenizer = load_segmenter()
     _, pieces = tokenizer.sylabelize(text)
     if not pieces:
         return []

@@ -162,14 +162,23 @@ def _words(plain: str, compounds: Compounds | None) -> list[tuple[int, int]]:
     return words
 
 
+def _has_operators(tokens: list[_Token]) -> bool:
+    return any(t.neg or t.title_only or t.is_or for t in tokens)
+
+
+def segments(text: str) -> bool:
+    """Whether reading ``text`` segments it with pyvi: only a query with an operator is
+    read as words (plain syllables all count alike)."""
+    return _has_operators(_tokens(nfc(text or "")[:MAX_QUERY_CHARS])[0])
+
+
 def parse(text: str, compounds: Compounds | None = None) -> ParsedQuery:
     text = nfc(text or "")
     truncated = len(text) > MAX_QUERY_CHARS
     text = text[:MAX_QUERY_CHARS]
     query = ParsedQuery(text=text, truncated=truncated)
     tokens, plain = _tokens(text)
-    operators = any(t.neg or t.title_only or t.is_or for t in tokens)
-    words = _words(plain, compounds) if operators else []
+    words = _words(plain, compounds) if _has_operators(tokens) else []
     ends = {start: end for start, end in words}
     starts = {end: start for start, end in words}
     budget = MAX_TERMS

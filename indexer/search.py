@@ -31,7 +31,8 @@ from .links import addresses, links_of
 from .live import LiveIndex
 from .location import IndexIncompatible, IndexMissing
 from .overview import overview as index_overview
-from .query import MAX_QUERY_CHARS, QueryPlan, build_plan
+from .analysis import load_segmenter
+from .query import MAX_QUERY_CHARS, QueryPlan, build_plan, segments
 from .rerank import RERANK_DEPTH, rerank
 from .results import (
     DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, SORTS, ArticleView, FacetValue, Hit,
@@ -154,6 +155,10 @@ class ArchiveSearcher:
         names = self.categories.current()
         # A category is filtered by the name it is shown with (a slug means its name).
         params = replace(params.bounded(), category=names.shown(params.category) or None)
+        if segments(params.q):
+            # pyvi's model loads on a process's first query with an operator (1.5-6 s):
+            # a cost of the process, not taken from the query's time budget.
+            load_segmenter()
         deadline = time.monotonic() + self.time_limit
         with self.live.use() as searcher, intersect.deadline(deadline):
             plan = self.plan(searcher, params.q, params.spell)

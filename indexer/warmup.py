@@ -13,7 +13,7 @@ leaves only pyvi to load.
 
 from __future__ import annotations
 
-from .analysis import segment
+from .analysis import load_segmenter
 from .arraysearch import warm_sidecars
 from .location import IndexMissing
 from .search import ArchiveSearcher, SearchParams
@@ -25,7 +25,7 @@ builds the spelling vocabulary."""
 
 
 def warm(searcher: ArchiveSearcher) -> None:
-    segment("Việt Nam")
+    load_segmenter()
     try:
         with searcher.live.use() as whoosh_searcher:
             warm_sidecars(whoosh_searcher)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
+import sys
 import unicodedata
 
 import pytest
@@ -595,3 +597,29 @@ def test_a_search_over_its_time_budget_returns_partial_results_not_an_error(sear
     assert outcomes <= {True, False}
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None, signal.default_int_handler)
     hurried.close()
+
+
+def test_the_first_query_with_an_operator_in_a_new_process_is_not_cut_short(searcher):
+    """pyvi's model loads on a process's first query with an operator, which takes longer
+    than this whole budget: the load is the process's cost, not the query's, so the typo is
+    still corrected within the budget's share for spelling. A query without an operator
+    does not load it (a fresh interpreter, where nothing else has)."""
+    probe = (
+        "import sys; from pathlib import Path\n"
+        "from indexer import analysis\n"
+        "from indexer.search import ArchiveSearcher, SearchParams\n"
+        "s = ArchiveSearcher(Path(sys.argv[1]), time_limit=0.5)\n"
+        "plain = s.search(SearchParams(q='lãi suất'))\n"
+        "loaded = analysis.load_segmenter.cache_info().currsize\n"
+        "found = s.search(SearchParams(q='lãii suất -đường'))\n"
+        "print(plain.total, loaded, found.timed_out, [h.id for h in found.hits])\n"
+        "print(found.corrected)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(searcher.index_root)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    first, corrected = done.stdout.splitlines()
+    plain, loaded, timed_out, ids = first.split(" ", 3)
+    assert int(plain) >= 2 and loaded == "0"
+    assert timed_out == "False" and BAN_TIN in ids and LAI_SUAT not in ids
+    assert "lãi suất" in corrected

@@ -843,9 +843,9 @@ def test_a_served_worker_loads_pyvi_before_its_first_query(tmp_path):
         "import sys; from pathlib import Path\n"
         "from indexer import analysis\n"
         "from webapp import serve\n"
-        "assert analysis._pyvi.cache_info().currsize == 0\n"
+        "assert analysis.load_segmenter.cache_info().currsize == 0\n"
         "serve.app_factory(Path(sys.argv[1]), Path(sys.argv[2]))()\n"
-        "print(analysis._pyvi.cache_info().currsize)\n"
+        "print(analysis.load_segmenter.cache_info().currsize)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "index"),
                            str(tmp_path / "archive")], capture_output=True, text=True,
