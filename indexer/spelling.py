@@ -29,6 +29,13 @@ FORMS_PER_SYLLABLE = 6
 common few hold nearly every occurrence ("ban": bạn, bản, ban, bán, bàn, băn)."""
 PAIR_WEIGHT = 3.0
 """How much more a neighbour's agreement counts than the syllable's own frequency."""
+RARE_ARTICLES = 3
+FAR_MORE_LIKELY = 20
+"""A syllable the archive holds in at most ``RARE_ARTICLES`` articles (as typed) is a
+typo that happens to exist ("bệnh việ": one article has "việ") when a syllable one edit
+away stands next to the query's neighbours in ``FAR_MORE_LIKELY`` times as many articles
+(and in that many at least): it is corrected as an unknown one is. A rare word with no
+such neighbour, or no neighbour at all, is taken as typed."""
 WRONG_TONE_MIN_ARTICLES = 5
 WRONG_TONE_SHARE = 0.5
 """A spelling is only replaced by a sibling that forms a word with its neighbour in at
@@ -216,6 +223,12 @@ def _context(vocabulary: Vocabulary, before: str | None, key: str, after: str | 
     return agree
 
 
+def _pairs(vocabulary: Vocabulary, before: str | None, key: str, after: str | None) -> int:
+    """Articles where a folded syllable stands next to one of its folded neighbours."""
+    return ((vocabulary.pair(before, key) if before else 0)
+            + (vocabulary.pair(key, after) if after else 0))
+
+
 def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool],
                     deadline: float | None = None) -> list[str]:
     """Each syllable the archive does not know as typed, replaced by the known syllable one
@@ -233,11 +246,11 @@ def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool],
         if not correctable(key):
             continue
         known = vocabulary.exact(key) if marked[i] else vocabulary.folded(key)
-        if known:
-            continue
         before = fold(out[i - 1]) if i else None
         after = folded[i + 1] if i + 1 < len(keys) else None
-        if (marked[i] and vocabulary.folded(folded[i])
+        if known and (known > RARE_ARTICLES or not (before or after)):
+            continue
+        if (not known and marked[i] and vocabulary.folded(folded[i])
                 and _SYLLABLE_SHAPE.fullmatch(folded[i])):
             # The letters are right, the marks are not. A marked syllable is Vietnamese:
             # letters of another shape ("hàg" as the "Hag" of a name) are a typo.
@@ -264,7 +277,9 @@ def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool],
                    + PAIR_WEIGHT * _context(vocabulary, before, candidate, after))
             if best is None or fit > best[0]:
                 best = (fit, candidate)
-        if best is None:
+        if best is None or (known and _pairs(vocabulary, before, best[1], after)
+                            < FAR_MORE_LIKELY * max(1, _pairs(vocabulary, before, folded[i],
+                                                              after))):
             continue
         out[i] = _written(vocabulary, best[1], key, out[i - 1] if i else None,
                           keys[i + 1] if i + 1 < len(keys) else None) if marked[i] else best[1]

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from helpers import write_article
+from indexer import spelling
 from indexer.build import build
 from indexer.search import ArchiveSearcher, SearchParams
 
@@ -157,6 +158,41 @@ def test_a_typo_is_corrected_to_the_word_its_typed_marks_spell(commoner_spelling
     results = search(commoner_spellings, q)
     assert results.corrected == corrected
     assert results.hits
+
+
+@pytest.fixture(scope="module")
+def typo_in_the_archive(tmp_path_factory):
+    """An archive where one article has the typo "việ" (so the syllable exists), many
+    say "bệnh viện", and a rare name, "Khobar", stands in one."""
+    root = tmp_path_factory.mktemp("rare")
+    archive = root / "archive"
+    for n in range(spelling.FAR_MORE_LIKELY + 5):
+        write_article(archive, f"y-te/benh-vien-{n}.txt", f"Bệnh viện tỉnh số {n}",
+                      "Bệnh viện tỉnh nhận thêm bệnh nhân.")
+    write_article(archive, "y-te/go-nham.txt", "Tin vắn", "Bệnh nhân được đưa vào việ.")
+    write_article(archive, "the-gioi/khobar.txt", "Dầu mỏ ở Khobar",
+                  "Thành phố Khobar của Ả Rập Xê Út.")
+    build(archive, root / "index", jobs=1)
+    searcher = ArchiveSearcher(root / "index")
+    yield searcher
+    searcher.close()
+
+
+def test_a_typo_that_exists_in_one_article_is_corrected_by_its_neighbours(
+        typo_in_the_archive):
+    """"việ" is in the archive once, by mistake; next to "bệnh" the archive has "viện" in
+    every other article: the far likelier query is searched, and the page says so."""
+    results = search(typo_in_the_archive, "bệnh việ tỉnh")
+    assert results.corrected == "bệnh viện tỉnh"
+    assert results.total == spelling.FAR_MORE_LIKELY + 5
+
+
+@pytest.mark.parametrize("q", ["Khobar Ả Rập", "việ"])
+def test_a_rare_word_without_a_likelier_neighbour_is_searched_as_typed(typo_in_the_archive,
+                                                                       q):
+    results = search(typo_in_the_archive, q)
+    assert results.corrected is None
+    assert results.total == 1
 
 
 def test_the_page_offers_the_search_exactly_as_typed(searcher):
