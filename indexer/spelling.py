@@ -32,10 +32,11 @@ PAIR_WEIGHT = 3.0
 RARE_ARTICLES = 3
 FAR_MORE_LIKELY = 20
 """A syllable the archive holds in at most ``RARE_ARTICLES`` articles (as typed) is a
-typo that happens to exist ("bệnh việ": one article has "việ") when a syllable one edit
-away stands next to the query's neighbours in ``FAR_MORE_LIKELY`` times as many articles
-(and in that many at least): it is corrected as an unknown one is. A rare word with no
-such neighbour, or no neighbour at all, is taken as typed."""
+typo that happens to exist ("bệnh việ": one article has "việ") when no article has it next
+to the query's neighbours and a syllable one edit away stands there in at least
+``FAR_MORE_LIKELY``: it is corrected as an unknown one is. A rare word that the archive
+writes beside its neighbours (a name: "Chiu Chung Hei", where "hai" is far commoner), or
+with no neighbour at all, is taken as typed."""
 WRONG_TONE_MIN_ARTICLES = 5
 WRONG_TONE_SHARE = 0.5
 """A spelling is only replaced by a sibling that forms a word with its neighbour in at
@@ -277,9 +278,9 @@ def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool],
                    + PAIR_WEIGHT * _context(vocabulary, before, candidate, after))
             if best is None or fit > best[0]:
                 best = (fit, candidate)
-        if best is None or (known and _pairs(vocabulary, before, best[1], after)
-                            < FAR_MORE_LIKELY * max(1, _pairs(vocabulary, before, folded[i],
-                                                              after))):
+        if best is None or (known and (_pairs(vocabulary, before, folded[i], after)
+                                       or _pairs(vocabulary, before, best[1], after)
+                                       < FAR_MORE_LIKELY)):
             continue
         out[i] = _written(vocabulary, best[1], key, out[i - 1] if i else None,
                           keys[i + 1] if i + 1 < len(keys) else None) if marked[i] else best[1]
