@@ -163,13 +163,14 @@ def test_a_typo_is_corrected_to_the_word_its_typed_marks_spell(commoner_spelling
 @pytest.fixture(scope="module")
 def typo_in_the_archive(tmp_path_factory):
     """An archive where one article has the typo "việ" (so the syllable exists), many
-    say "bệnh viện", and a rare name, "Khobar", stands in one."""
+    say "bệnh viện" and "Ông Hai", and rare names, "Khobar" and "Ông Hag", stand in one."""
     root = tmp_path_factory.mktemp("rare")
     archive = root / "archive"
     for n in range(spelling.FAR_MORE_LIKELY + 5):
         write_article(archive, f"y-te/benh-vien-{n}.txt", f"Bệnh viện tỉnh số {n}",
-                      "Bệnh viện tỉnh nhận thêm bệnh nhân.")
+                      "Bệnh viện tỉnh nhận thêm bệnh nhân. Ông Hai về thăm.")
     write_article(archive, "y-te/go-nham.txt", "Tin vắn", "Bệnh nhân được đưa vào việ.")
+    write_article(archive, "the-gioi/hag.txt", "Ông Hag về thăm", "Ông Hag về thăm quê.")
     write_article(archive, "the-gioi/khobar.txt", "Dầu mỏ ở Khobar",
                   "Thành phố Khobar của Ả Rập Xê Út.")
     build(archive, root / "index", jobs=1)
@@ -187,12 +188,17 @@ def test_a_typo_that_exists_in_one_article_is_corrected_by_its_neighbours(
     assert results.total == spelling.FAR_MORE_LIKELY + 5
 
 
-@pytest.mark.parametrize("q", ["Khobar Ả Rập", "việ"])
-def test_a_rare_word_without_a_likelier_neighbour_is_searched_as_typed(typo_in_the_archive,
-                                                                       q):
+@pytest.mark.parametrize("q, first", [("Khobar Ả Rập", "the-gioi/khobar.txt"),
+                                      ("việ", "y-te/go-nham.txt"),
+                                      ("ông Hag", "the-gioi/hag.txt")])
+def test_a_rare_word_is_searched_as_typed_where_the_archive_writes_it_so(typo_in_the_archive,
+                                                                         q, first):
+    """No likelier neighbour ("Khobar"), no neighbour at all ("việ"), or a name the archive
+    writes beside the same neighbour ("ông Hag", though "ông Hai" is in every other
+    article): not a typo."""
     results = search(typo_in_the_archive, q)
     assert results.corrected is None
-    assert results.total == 1
+    assert ids(results)[0] == first
 
 
 def test_the_page_offers_the_search_exactly_as_typed(searcher):
