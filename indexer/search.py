@@ -25,13 +25,13 @@ from whoosh.query import And, Every, Or, Query, Term, TermRange
 from . import engine, intersect, present, whoosh_internals
 from . import suggest as suggester
 from .abbreviations import AbbreviationSource
+from .analysis import load_segmenter
 from .categories import CategorySource
 from .highlight import marks_for
 from .links import addresses, links_of
 from .live import LiveIndex
 from .location import IndexIncompatible, IndexMissing
 from .overview import overview as index_overview
-from .analysis import load_segmenter
 from .query import MAX_QUERY_CHARS, QueryPlan, build_plan, segments
 from .rerank import RERANK_DEPTH, rerank
 from .results import (

@@ -249,7 +249,8 @@ def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool],
         known = vocabulary.exact(key) if marked[i] else vocabulary.folded(key)
         before = fold(out[i - 1]) if i else None
         after = folded[i + 1] if i + 1 < len(keys) else None
-        if known and (known > RARE_ARTICLES or not (before or after)):
+        if known and (known > RARE_ARTICLES or not (before or after)
+                      or _pairs(vocabulary, before, folded[i], after)):
             continue
         if (not known and marked[i] and vocabulary.folded(folded[i])
                 and _SYLLABLE_SHAPE.fullmatch(folded[i])):
@@ -278,9 +279,8 @@ def correct_unknown(vocabulary: Vocabulary, keys: list[str], marked: list[bool],
                    + PAIR_WEIGHT * _context(vocabulary, before, candidate, after))
             if best is None or fit > best[0]:
                 best = (fit, candidate)
-        if best is None or (known and (_pairs(vocabulary, before, folded[i], after)
-                                       or _pairs(vocabulary, before, best[1], after)
-                                       < FAR_MORE_LIKELY)):
+        if best is None or (known and _pairs(vocabulary, before, best[1], after)
+                            < FAR_MORE_LIKELY):
             continue
         out[i] = _written(vocabulary, best[1], key, out[i - 1] if i else None,
                           keys[i + 1] if i + 1 < len(keys) else None) if marked[i] else best[1]
