@@ -38,7 +38,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from .analysis import segment
+from .analysis import load_segmenter
 from .articles import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES
 from .articles import _ignored as ignored_name  # the scan's own rule for editor leftovers
 from .build import BuildReport, build
@@ -148,7 +148,7 @@ class Watcher:
         else:
             self.log(_("watching {archive} (no file events: a full scan every {seconds} "
                        "s)").format(archive=self.archive, seconds=f"{self.scan_interval:g}"))
-        segment("Việt Nam")  # load pyvi's model now rather than on the first change (~4 s)
+        load_segmenter()  # pyvi's model now rather than on the first change (~4 s)
         next_scan = 0.0  # the first pass is a scan: changes made while nobody watched
         note = {"pid": os.getpid(), "since": time.time(), "archive": str(self.archive),
                 "scan_interval": self.scan_interval, "file_events": observer is not None}
