@@ -196,9 +196,19 @@ class Span:
 @lru_cache(maxsize=1)
 def load_segmenter():
     """pyvi takes one to several seconds to import and unpickle its model: load it once,
-    and only when needed."""
+    and only when needed.
+
+    Unpickling writes the model (640 kB) to a temporary file that only a normal interpreter
+    exit removes: every process that ends through ``os._exit`` (each sub-writer of a build)
+    or a kill would leave one behind in the temp folder. crfsuite holds the model in memory
+    once the tagger is open, so the file goes as soon as it is.
+    """
     from pyvi import ViTokenizer
 
+    model = ViTokenizer.ViTokenizer.model
+    if model.tagger_ is None:
+        raise RuntimeError("pyvi's segmentation model did not load")
+    model.modelfile.cleanup()
     return ViTokenizer.ViTokenizer
 
 

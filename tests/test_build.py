@@ -447,3 +447,29 @@ def test_verify_reports_missing_stale_and_orphaned_documents(tmp_path):
 
     build(archive, index_root, jobs=1)
     assert verify(archive, index_root).in_sync
+
+
+def test_a_parallel_build_leaves_nothing_in_the_temp_folder(tmp_path):
+    """Each sub-writer loads pyvi's model, which unpickles into a temporary file; sub-writers
+    end through os._exit, so a file left there would pile up with every build."""
+    archive = tmp_path / "archive"
+    for i in range(6):
+        write_article(archive, f"bai-{i}.txt", f"Bài số {i} về giao thông",
+                      f"Đường cao tốc số {i} thông xe trước Tết.")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    script = (
+        "import sys; from pathlib import Path; import indexer.build as b\n"
+        "b.PARALLEL_MIN_FILES = 1\n"
+        "report = b.build(Path(sys.argv[1]), Path(sys.argv[2]), jobs=2)\n"
+        "print(len(report.added))\n"
+    )
+    done = subprocess.run(
+        [str(PYTHON if PYTHON.exists() else sys.executable), "-c", script,
+         str(archive), str(tmp_path / "index")],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["6"]
+    assert sorted(p.name for p in temp.iterdir()) == []
