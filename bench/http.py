@@ -173,7 +173,7 @@ def run_load(port: int, paths: list[str], concurrency: int, seconds: float) -> d
     lat = load.latencies_ms
     return {"requests": len(lat) + load.errors, "ok_per_s": len(lat) / elapsed,
             "p50": common.percentile(lat, 50), "p95": common.percentile(lat, 95),
-            "errors": load.errors, "first_error": load.first_error}
+            "p99": common.percentile(lat, 99), "errors": load.errors, "first_error": load.first_error}
 
 
 def measure(index_root: Path, archive: Path | None, args: argparse.Namespace,
@@ -228,7 +228,7 @@ def _ceiling(args: argparse.Namespace) -> dict[int, float]:
 
 def _median_row(concurrency: int, runs: list[dict]) -> dict:
     row = {key: common.median(r[key] for r in runs)
-           for key in ("ok_per_s", "p50", "p95")}
+           for key in ("ok_per_s", "p50", "p95", "p99")}
     errors = sum(r["errors"] for r in runs)
     first = next((r["first_error"] for r in runs if r["first_error"]), None)
     return {"concurrency": concurrency, **row, "requests": sum(r["requests"] for r in runs),
@@ -254,10 +254,10 @@ def main(argv: list[str] | None = None) -> Result:
     except ServerFailed as err:
         return common.failed(f"the server could not be benchmarked: {err}")
     body = common.table(
-        ["concurrency", "requests", "ok req/s", "p50 ms", "p95 ms", "errors", "first error",
-         "hello-world req/s", "share of hello-world"],
-        [[r["concurrency"], r["requests"], r["ok_per_s"], r["p50"], r["p95"], r["errors"],
-          r["first_error"] or "", r["hello_per_s"], f"{r['share']:.1%}"]
+        ["concurrency", "requests", "ok req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
+         "first error", "hello-world req/s", "share of hello-world"],
+        [[r["concurrency"], r["requests"], r["ok_per_s"], r["p50"], r["p95"], r["p99"],
+          r["errors"], r["first_error"] or "", r["hello_per_s"], f"{r['share']:.1%}"]
          for r in result["rows"]])
     notes = [
         f"Index of {result['documents']:,} articles; {args.duration:g} s per concurrency and "
