@@ -71,11 +71,17 @@ def _weighted(fieldname: str, text: str, weight_key: str | None = None) -> Term:
     return Term(fieldname, text, boost=WEIGHTS[weight_key or fieldname])
 
 
-def _alternative_terms(folded: tuple[str, ...], fold_field: str = "fold") -> list[Term]:
-    """One way of writing a slot: its syllable, or its adjacent pairs (a long form)."""
+def _alternative_terms(folded: tuple[str, ...], words: int) -> list[Term]:
+    """One way of writing a slot: its syllable, or its adjacent pairs (a long form).
+
+    A slot's score is its best way's, and a way's is the sum of its terms': a long form's
+    pairs are worth together at most the ``words`` the slot was typed as, or "OPEC",
+    written out in seven syllables, would count for six rare words of the query."""
     if len(folded) == 1:
-        return [_weighted(fold_field, folded[0])]
-    return [_weighted("pair", pair_term(a, b)) for a, b in zip(folded, folded[1:])]
+        return [_weighted("fold", folded[0])]
+    pairs = list(zip(folded, folded[1:]))
+    share = min(1.0, words / len(pairs))
+    return [Term("pair", pair_term(a, b), boost=WEIGHTS["pair"] * share) for a, b in pairs]
 
 
 def _slot_alternatives(slot: Slot) -> list[list[Term]]:
@@ -83,7 +89,8 @@ def _slot_alternatives(slot: Slot) -> list[list[Term]]:
     other form as a run of adjacent syllables."""
     reading = [_weighted("fold", k) for k in dict.fromkeys(slot.folded)]
     others = dict.fromkeys(tuple(fold(k) for k in alt) for alt in slot.alternatives)
-    return [reading] + [_alternative_terms(form) for form in others if form != slot.folded]
+    return [reading] + [_alternative_terms(form, len(reading)) for form in others
+                        if form != slot.folded]
 
 
 def _syllable_slots(slot: Slot) -> list[Slot]:
@@ -205,7 +212,7 @@ def _unit_parts(read: ReadUnit) -> list[Query]:
         alternatives = []
         for form in forms:
             terms = [_weighted(fold_field, k) for k in form] if unit.title_only \
-                else _alternative_terms(form)
+                else _alternative_terms(form, len(slot.folded))
             alternatives.append(ChainAnd(terms) if len(terms) > 1 else terms[0])
         parts.append(alternatives[0] if len(alternatives) == 1
                      else BestOf(alternatives))

@@ -265,6 +265,28 @@ def test_the_librarians_abbreviations_apply_without_a_restart(searcher, tmp_path
         (archive / "abbreviations.conf").unlink()
 
 
+def test_an_abbreviation_written_out_counts_as_one_word_of_the_query(tmp_path):
+    """"OPEC" written out is seven syllables: an article that names the organisation once in
+    full, in passing, does not outrank the one about OPEC and oil prices."""
+    archive = tmp_path / "archive"
+    write_article(archive, "kinh-te/opec.txt", "OPEC giữ sản lượng",
+                  "OPEC họp bàn về giá dầu. Các nước OPEC giữ sản lượng, giá dầu thô tăng.")
+    write_article(archive, "xa-hoi/dai-su.txt", "Đại sứ mới nhận nhiệm vụ",
+                  "Ông từng làm việc cho Tổ chức các nước xuất khẩu dầu mỏ. "
+                  "Giá dầu không phải việc của ông lúc này; ông lo việc lãnh sự.")
+    for n in range(8):
+        write_article(archive, f"kinh-te/cho-{n}.txt", f"Giá cả tuần {n}",
+                      "Giá rau và giá thịt ổn định; các nước trong khu vực nhập khẩu gạo.")
+    build(archive, tmp_path / "index", jobs=1)
+    searcher = ArchiveSearcher(tmp_path / "index")
+    try:
+        results = search(searcher, "OPEC giá dầu")
+        assert results.expansions
+        assert ids(results) == ["kinh-te/opec.txt", "xa-hoi/dai-su.txt"]
+    finally:
+        searcher.close()
+
+
 # --------------------------------------------------------------------------- operators
 
 
