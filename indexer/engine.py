@@ -8,8 +8,10 @@ is a candidate too (a typo that happens to be another real syllable, "ga đình"
 đình"), scored down by ``COORD`` per word missed; if nothing covers that many, the
 articles with any of the words are ranked.
 
-Plain words go to the arrays (``arraysearch``); phrases, ``title:`` and sorting by date
-go through Whoosh's matchers, built from the same plan.
+Words, phrases of one or two syllables and ``title:`` words go to the arrays
+(``arraysearch``); longer phrases and ``title:`` phrases (confirmed on their text or
+title positions) and sorting by date go through Whoosh's matchers, built from the same
+plan.
 """
 
 from __future__ import annotations
@@ -144,29 +146,67 @@ def _exclusions(plan: QueryPlan) -> list[tuple[Term, ...]]:
 
 
 def array_request(plan: QueryPlan, relaxed: bool) -> arraysearch.Request | None:
-    """The plan as the arrays' request, or None when it has phrases or ``title:`` (or
-    excludes a phrase of three words or more, which only stored text can confirm)."""
+    """The plan as the arrays' request, or None when it has what only Whoosh's matchers do:
+    a phrase of three syllables or more or a ``title:`` phrase (their text or positions
+    confirm them), one in an OR, an exclusion of three words or more, or any of the words
+    of a query with phrases or ``title:``.
+
+    Phrases and ``title:`` words are exact requests: every slot is needed, and the words
+    beside them too."""
     slots: list[list[list[Term]]] = []
     spelled: list[Term | None] = []
+    plain = all(_plain(read) for read in plan.units)
+    if relaxed and not plain:
+        return None
     for group in plan.groups:
-        if not all(_plain(read) for read in group):
-            return None
-        if len(group) == 1:
+        if len(group) > 1:
+            if not all(_plain(read) for read in group):
+                return None
+            slots.append([[term for slot in read.slots for term in _slot_alternatives(slot)[0]]
+                          for read in group])
+            spelled.append(None)
+        elif _plain(group[0]):
             read_slots = group[0].slots
             if relaxed:
                 read_slots = [part for slot in read_slots for part in _syllable_slots(slot)]
             spelled += [_spelled(slot) for slot in read_slots]
             slots += [_slot_alternatives(slot) for slot in read_slots]
         else:
-            slots.append([[term for slot in read.slots for term in _slot_alternatives(slot)[0]]
-                          for read in group])
-            spelled.append(None)
+            exact = _exact_slots(group[0])
+            if exact is None:
+                return None
+            slots += exact
+            spelled += [None] * len(exact)
     if any(len(unit.keys) > 2 for unit in plan.parsed.excluded):
         return None
-    need = 1 if relaxed else (len(slots) - 1 if len(slots) >= SOFT_FROM else len(slots))
+    if not plain:
+        need = len(slots)
+    else:
+        need = 1 if relaxed else (len(slots) - 1 if len(slots) >= SOFT_FROM else len(slots))
     return arraysearch.Request(slots=slots, evidence=_evidence(plan), need=need, coord=COORD,
                                spelled=spelled, misspelt=MISSPELT,
                                excluded=tuple(_exclusions(plan)))
+
+
+def _exact_slots(read: ReadUnit) -> list[list[list[Term]]] | None:
+    """A phrase of one or two syllables, or the words of ``title:``, as slots every match
+    must cover (each a list of ways, each the terms an article must all hold); None for
+    what needs text or positions. Both engines take these units from here."""
+    unit = read.unit
+    if unit.phrase:
+        (slot,) = read.slots
+        if unit.title_only or len(slot.folded) > 2:
+            return None
+        exact = [_weighted("syl", e) for e in slot.exact if e]
+        return [[[_phrase(list(slot.folded), False, "fold")] + exact]]
+    if not unit.title_only:
+        return None
+    slots = []
+    for slot in read.slots:
+        forms = dict.fromkeys([slot.folded] + [tuple(fold(k) for k in alt)
+                                               for alt in slot.alternatives])
+        slots.append([[_weighted("tfold", k) for k in form] for form in forms])
+    return slots + [[[_weighted("tsyl", s.key)]] for s in unit.syllables if s.marked]
 
 
 def _spelled(slot: Slot) -> Term | None:
@@ -198,27 +238,28 @@ def _unit_parts(read: ReadUnit) -> list[Query]:
     """What an article must match for one unit, part by part. Phrases match their folded
     pairs (or title positions), plus each syllable as typed where it was typed with marks;
     words match their folded syllables (in the title for ``title:``), one part per slot."""
+    exact = _exact_slots(read)
+    if exact is not None:
+        return [_slot_query(slot) for slot in exact]
     unit = read.unit
-    syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
     if unit.phrase:
+        syl, fold_field = ("tsyl", "tfold") if unit.title_only else ("syl", "fold")
         (slot,) = read.slots
         phrase = _phrase(list(slot.folded), unit.title_only, fold_field)
-        exact = [_weighted(syl, e) for e in slot.exact if e]
-        return [ChainAnd([phrase] + exact) if exact else phrase]
+        written = [_weighted(syl, e) for e in slot.exact if e]
+        return [ChainAnd([phrase] + written) if written else phrase]
     parts: list[Query] = []
     for slot in read.slots:
         forms = dict.fromkeys([slot.folded] + [tuple(fold(k) for k in alt)
                                                for alt in slot.alternatives])
-        alternatives = []
-        for form in forms:
-            terms = [_weighted(fold_field, k) for k in form] if unit.title_only \
-                else _alternative_terms(form, len(slot.folded))
-            alternatives.append(ChainAnd(terms) if len(terms) > 1 else terms[0])
-        parts.append(alternatives[0] if len(alternatives) == 1
-                     else BestOf(alternatives))
-    if unit.title_only:
-        parts += [_weighted(syl, s.key) for s in unit.syllables if s.marked]
+        parts.append(_slot_query([_alternative_terms(form, len(slot.folded)) for form in forms]))
     return parts
+
+
+def _slot_query(ways: list[list[Term]]) -> Query:
+    """A slot's ways as one query: each way all its terms, the slot its best way."""
+    queries = [ChainAnd(terms) if len(terms) > 1 else terms[0] for terms in ways]
+    return queries[0] if len(queries) == 1 else BestOf(queries)
 
 
 def _all(parts: list[Query]) -> Query:
@@ -323,8 +364,10 @@ def collect(searcher, query: Query, *, depth: int, sortedby, filter_query, facet
 def match(searcher, plan: QueryPlan, *, depth: int, sortedby, filter_query, facets: tuple,
           deadline_seconds) -> Candidates:
     """The plan's best ``depth`` candidates, their number and facet counts. Relevance-ranked
-    plain words go to the arrays; the rest to Whoosh, all words first and any of them
-    when no article has them all."""
+    searches go to the arrays where they can (``array_request``); the rest to Whoosh, all
+    words first and any of them when no article has them all."""
+    whoosh = {"depth": depth, "sortedby": sortedby, "filter_query": filter_query,
+              "facets": facets}
     if sortedby is None:
         strict = array_request(plan, relaxed=False)
         found = None
@@ -332,18 +375,27 @@ def match(searcher, plan: QueryPlan, *, depth: int, sortedby, filter_query, face
             found = arraysearch.search(searcher, strict, filter_query, depth, facets)
         if found is not None and not found.total:
             relaxed = array_request(plan, relaxed=True)
+            if relaxed is None:
+                return _any_of(searcher, plan, deadline_seconds, found, **whoosh)
             if relaxed.need < strict.need or len(relaxed.slots) > len(strict.slots):
                 found = arraysearch.search(searcher, relaxed, filter_query, depth, facets)
         if found is not None:
             return Candidates(total=found.total, hits=found.hits, groups=found.groups,
                               complete=bool(found.complete))
-    found = collect(searcher, whoosh_query(plan, relaxed=False), depth=depth, sortedby=sortedby,
-                    filter_query=filter_query, facets=facets,
-                    deadline_seconds=deadline_seconds())
-    if found.total or found.timed_out or not _relaxable(plan):
+    found = collect(searcher, whoosh_query(plan, relaxed=False),
+                    deadline_seconds=deadline_seconds(), **whoosh)
+    if found.total or found.timed_out:
         return found
-    relaxed = collect(searcher, whoosh_query(plan, relaxed=True), depth=depth,
-                      sortedby=sortedby, filter_query=filter_query, facets=facets,
-                      deadline_seconds=deadline_seconds())
+    return _any_of(searcher, plan, deadline_seconds, found, **whoosh)
+
+
+def _any_of(searcher, plan: QueryPlan, deadline_seconds, nothing, **whoosh) -> Candidates:
+    """Articles holding any of the plan's words or phrases, through Whoosh's coordination,
+    after the all-of search found ``nothing``; that answer stands for a single word or
+    phrase."""
+    if not _relaxable(plan):
+        return Candidates(total=0, hits=[], groups=nothing.groups, complete=True)
+    relaxed = collect(searcher, whoosh_query(plan, relaxed=True),
+                      deadline_seconds=deadline_seconds(), **whoosh)
     relaxed.complete = False
     return relaxed

@@ -113,7 +113,9 @@ def _queries() -> list[str]:
                       '"hòa bình" nước', "title:đường nhà", "title:duong kinh te",
                       "hòa OR bình", "duong OR nha OR hoc", "hòa bình hòa", "kinh tế xyzqv",
                       "hòa -bình", "nha -da -hoc", 'duong -"kinh te"', "dân -nước dân",
-                      "đường -dương -\"hà nội\" xyzqv", "bóng OR đá -công"]
+                      "đường -dương -\"hà nội\" xyzqv", "bóng OR đá -công", '"hòa bình"',
+                      '"hoa binh" duong', '"nhà"', "title:hòa", 'title:"hòa" -đường',
+                      '"kinh tế" title:đường -nhà']
 
 
 def test_the_fixture_has_segments_deletions_and_long_posting_lists(searcher):
@@ -247,8 +249,15 @@ def test_long_lists_are_kept_for_the_next_query(searcher, monkeypatch):
 
 
 def test_shapes_arrays_do_not_take_are_left_to_whoosh():
-    for q in ['"hòa bình nhà"', 'hòa -"bình nhà đá"', 'hòa OR "bình nhà đá"', "title:hòa"]:
+    for q in ['"hòa bình nhà"', 'hòa -"bình nhà đá"', 'hòa OR "bình nhà"', 'title:"hòa bình"']:
         assert array_request(build_plan(q), relaxed=False) is None, q
+    request = array_request(build_plan('"hòa bình" title:Nhà đá'), relaxed=False)
+    assert [[[t.fieldname + ":" + t.text for t in alt] for alt in slot]
+            for slot in request.slots] == [
+        [["pair:hoa_binh", "syl:hòa", "syl:bình"]], [["tfold:nha"]], [["tfold:da"]],
+        [["tsyl:nhà"]], [["tsyl:đá"]]]
+    assert request.need == 5  # a phrase or title: is asked for exactly, and its neighbours
+    assert array_request(build_plan('"hòa bình" nhà'), relaxed=True) is None
     request = array_request(build_plan("đường hòa bình"), relaxed=False)
     assert [[[t.text for t in alt] for alt in slot] for slot in request.slots] == [
         [["duong"]], [["hoa"]], [["binh"]]]
