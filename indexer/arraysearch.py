@@ -554,12 +554,13 @@ def _allowed_by(searcher, filter_query: Query | None) -> np.ndarray | None:
 
 
 def search(searcher, request: Request, filter_query: Query | None, depth: int,
-           facets: Iterable[str]) -> ArrayResults | None:
-    """The best ``depth`` matches (score, then document number, as Whoosh orders them),
-    the number of matches, how many cover every slot, and the facet counts; None when the
-    index is scored some other way than arrays reproduce."""
+           facets: Iterable[str], by_date: str | None = None) -> ArrayResults | None:
+    """The best ``depth`` matches (score, then document number, as Whoosh orders them; or
+    by date, ``by_date`` "newest" or "oldest"), the number of matches, how many cover
+    every slot, and the facet counts; None when the index is scored some other way than
+    arrays reproduce."""
     allowed = _allowed_by(searcher, filter_query)
-    all_docs, all_scores = [], []
+    all_docs, all_scores, all_dates = [], [], []
     complete = 0
     groups: dict[str, dict] = {name: {} for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
@@ -578,13 +579,32 @@ def search(searcher, request: Request, filter_query: Query | None, depth: int,
                 counts[value] = counts.get(value, 0) + int(per_value[ordinal])
         all_docs.append(docs.astype(np.int64) + offset)
         all_scores.append(scores)
+        if by_date:
+            ordinals, values = facet_column(subsearcher.reader(), "date")
+            all_dates.append(np.array(values)[ordinals[docs]])
     if not all_docs:
         return ArrayResults(total=0, hits=[], groups=groups)
     docs, scores = np.concatenate(all_docs), np.concatenate(all_scores)
-    chosen = np.arange(len(docs))
-    if len(docs) > depth:
-        keep = np.argpartition(-scores, depth - 1)[:depth]
-        chosen = np.flatnonzero(scores >= scores[keep].min())
-    order = chosen[np.lexsort((docs[chosen], -scores[chosen]))][:depth]
+    if by_date:
+        order = _by_date(docs, np.concatenate(all_dates), by_date)[:depth]
+    else:
+        chosen = np.arange(len(docs))
+        if len(docs) > depth:
+            keep = np.argpartition(-scores, depth - 1)[:depth]
+            chosen = np.flatnonzero(scores >= scores[keep].min())
+        order = chosen[np.lexsort((docs[chosen], -scores[chosen]))][:depth]
     hits = [ArrayHit(searcher, int(docs[i]), float(scores[i])) for i in order.tolist()]
     return ArrayResults(total=len(docs), hits=hits, groups=groups, complete=complete)
+
+
+UNDATED_LAST = "9999-99-99"
+"""What an article without a date sorts as, oldest first: after every dated one."""
+
+
+def _by_date(docs: np.ndarray, dates: np.ndarray, by_date: str) -> np.ndarray:
+    """Positions of the matches newest first or oldest first, undated last either way, and
+    equal dates by document number, as Whoosh's sorting collector orders them."""
+    if by_date == "oldest":
+        dates = np.where(dates == "", UNDATED_LAST, dates)
+    ranks = np.unique(dates, return_inverse=True)[1].reshape(-1)
+    return np.lexsort((docs, -ranks if by_date == "newest" else ranks))

@@ -9,9 +9,9 @@ is a candidate too (a typo that happens to be another real syllable, "ga đình"
 articles with any of the words are ranked.
 
 Words, phrases of one or two syllables and ``title:`` words go to the arrays
-(``arraysearch``); longer phrases and ``title:`` phrases (confirmed on their text or
-title positions) and sorting by date go through Whoosh's matchers, built from the same
-plan.
+(``arraysearch``), whether ranked by relevance or by date; longer phrases and ``title:``
+phrases (confirmed on their text or title positions) go through Whoosh's matchers, built
+from the same plan.
 """
 
 from __future__ import annotations
@@ -361,27 +361,39 @@ def collect(searcher, query: Query, *, depth: int, sortedby, filter_query, facet
                       complete=True, timed_out=timed_out)
 
 
-def match(searcher, plan: QueryPlan, *, depth: int, sortedby, filter_query, facets: tuple,
+def sort_facet(sort: str):
+    """Whoosh's sort for "newest" and "oldest" (undated articles last either way), or None
+    for relevance."""
+    if sort == "newest":
+        return sorting.FieldFacet("date", reverse=True)
+    if sort == "oldest":
+        undated = arraysearch.UNDATED_LAST.encode()
+        return sorting.TranslateFacet(lambda v: v or undated, sorting.FieldFacet("date"))
+    return None
+
+
+def match(searcher, plan: QueryPlan, *, depth: int, sort: str, filter_query, facets: tuple,
           deadline_seconds) -> Candidates:
-    """The plan's best ``depth`` candidates, their number and facet counts. Relevance-ranked
-    searches go to the arrays where they can (``array_request``); the rest to Whoosh, all
-    words first and any of them when no article has them all."""
-    whoosh = {"depth": depth, "sortedby": sortedby, "filter_query": filter_query,
+    """The plan's best ``depth`` candidates (by relevance, or ``sort`` "newest" or "oldest"),
+    their number and facet counts. The arrays take what they can (``array_request``),
+    whatever the order; the rest goes to Whoosh, all words first and any of them when no
+    article has them all. Either way the order never changes which articles match."""
+    whoosh = {"depth": depth, "sortedby": sort_facet(sort), "filter_query": filter_query,
               "facets": facets}
-    if sortedby is None:
-        strict = array_request(plan, relaxed=False)
-        found = None
-        if strict is not None:
-            found = arraysearch.search(searcher, strict, filter_query, depth, facets)
-        if found is not None and not found.total:
-            relaxed = array_request(plan, relaxed=True)
-            if relaxed is None:
-                return _any_of(searcher, plan, deadline_seconds, found, **whoosh)
-            if relaxed.need < strict.need or len(relaxed.slots) > len(strict.slots):
-                found = arraysearch.search(searcher, relaxed, filter_query, depth, facets)
-        if found is not None:
-            return Candidates(total=found.total, hits=found.hits, groups=found.groups,
-                              complete=bool(found.complete))
+    by_date = None if sort == "relevance" else sort
+    strict = array_request(plan, relaxed=False)
+    found = None
+    if strict is not None:
+        found = arraysearch.search(searcher, strict, filter_query, depth, facets, by_date)
+    if found is not None and not found.total:
+        relaxed = array_request(plan, relaxed=True)
+        if relaxed is None:
+            return _any_of(searcher, plan, deadline_seconds, found, **whoosh)
+        if relaxed.need < strict.need or len(relaxed.slots) > len(strict.slots):
+            found = arraysearch.search(searcher, relaxed, filter_query, depth, facets, by_date)
+    if found is not None:
+        return Candidates(total=found.total, hits=found.hits, groups=found.groups,
+                          complete=bool(found.complete))
     found = collect(searcher, whoosh_query(plan, relaxed=False),
                     deadline_seconds=deadline_seconds(), **whoosh)
     if found.total or found.timed_out:

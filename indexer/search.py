@@ -18,7 +18,6 @@ from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 
-from whoosh import sorting
 from whoosh.query import And, Every, Or, Query, Term, TermRange
 
 # Importing intersect applies whoosh_internals' patches.
@@ -65,17 +64,6 @@ def _filter(params: SearchParams, categories: list[str] | None = None) -> Query 
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else And(parts)
-
-
-_UNDATED_LAST = b"9999-99-99"
-
-
-def _sort_facet(sort: str):
-    if sort == "newest":
-        return sorting.FieldFacet("date", reverse=True)
-    if sort == "oldest":
-        return sorting.TranslateFacet(lambda v: v or _UNDATED_LAST, sorting.FieldFacet("date"))
-    return None
 
 
 def _title_and_body(stored: dict) -> tuple[str, str]:
@@ -207,13 +195,13 @@ class ArchiveSearcher:
         remaining = lambda: deadline - time.monotonic()  # noqa: E731
         if browsing:
             found = engine.collect(searcher, Every(), depth=depth,
-                                   sortedby=_sort_facet(params.sort),
+                                   sortedby=engine.sort_facet(params.sort),
                                    filter_query=filter_query, facets=facet_names,
                                    deadline_seconds=remaining())
         else:
             found = engine.match(searcher, plan, depth=depth,
-                                 sortedby=None if ranked_by_relevance else _sort_facet(params.sort),
-                                 filter_query=filter_query, facets=facet_names,
+                                 sort=params.sort, filter_query=filter_query,
+                                 facets=facet_names,
                                  deadline_seconds=remaining)
         results.total, results.timed_out = found.total, found.timed_out
         results.relaxed = bool(found.total) and not found.complete

@@ -25,7 +25,7 @@ from whoosh.query import And, AndMaybe, Or, Term
 from indexer import arraysearch, engine, postingforms, sidecar, whoosh_internals
 from indexer.analysis import fold
 from indexer.build import build
-from indexer.engine import array_request
+from indexer.engine import array_request, sort_facet
 from indexer.intersect import BestOf
 from indexer.query import build_plan
 from indexer.present import FACETS
@@ -48,7 +48,7 @@ def _article(rng: random.Random) -> tuple[str, str]:
 def _write(archive, n: int, rng: random.Random) -> None:
     title, body = _article(rng)
     write_article(archive, f"muc/bai-{n:04d}.txt", title, body,
-                  date=f"20{10 + n % 12}-0{1 + n % 9}-1{n % 10}",
+                  date=None if n % 7 == 0 else f"20{10 + n % 12}-0{1 + n % 9}-1{n % 10}",
                   author=AUTHORS[n % 3] or None, category=CATEGORIES[n % 3])
 
 
@@ -182,6 +182,26 @@ def _compare_with_whoosh(searcher, queries: list[str], category: str | None = No
                                                               rel=1e-12), q
         compared += bool(found.total)
     return compared
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_newest_and_oldest_first_equal_whooshs_sorting(searcher, sort):
+    """The same matches as by relevance, ordered as Whoosh's sorting collector orders them:
+    by date, undated articles last, equal dates by document number."""
+    whoosh_searcher = searcher.live._fresh()
+    compared = 0
+    for q in _queries():
+        plan = searcher.plan(whoosh_searcher, q)
+        if array_request(plan, relaxed=False) is None:
+            continue
+        request, query = _strict(plan)
+        found = arraysearch.search(whoosh_searcher, request, None, 50, (), by_date=sort)
+        expected = whoosh_searcher.search(query, limit=50, sortedby=sort_facet(sort),
+                                          mask=_mask(request), optimize=False)
+        assert found.total == len(expected), q
+        assert [h.docnum for h in found.hits] == [h.docnum for h in expected], q
+        compared += found.total > 1
+    assert compared > 20
 
 
 @needs_corpus

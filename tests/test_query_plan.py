@@ -380,6 +380,31 @@ def test_every_match_is_on_exactly_one_page(searcher, per_page):
     assert len(seen) == len(set(seen)) == first.total
 
 
+def test_newest_or_oldest_first_shows_the_same_articles_as_by_relevance(tmp_path):
+    """Ordering the results by date changes their order, never which articles match."""
+    archive = tmp_path / "archive"
+    write_article(archive, "xa-hoi/lien-ke.txt", "Thành phố Hồ Chí Minh mở đường",
+                  "Thành phố Hồ Chí Minh mở thêm đường mới.", date="2005-03-01")
+    write_article(archive, "xa-hoi/tach-roi.txt", "Bảo tàng mới",
+                  "Một thành phố nhỏ có bảo tàng mang tên Hồ Chí Minh.", date="2004-06-01")
+    write_article(archive, "xa-hoi/khong-ngay.txt", "Đường phố sạch",
+                  "Thành phố Hồ Chí Minh ra quân làm sạch đường phố.")
+    build(archive, tmp_path / "index", jobs=1)
+    searcher = ArchiveSearcher(tmp_path / "index")
+    try:
+        for q in ["Thành phố Hồ Chí Minh", "thanh pho ho chi minh", '"Hồ Chí" thành phố']:
+            relevance = search(searcher, q)
+            newest, oldest = search(searcher, q, sort="newest"), search(searcher, q, sort="oldest")
+            assert newest.total == oldest.total == relevance.total, q
+            assert set(ids(newest)) == set(ids(oldest)) == set(ids(relevance)), q
+        assert ids(newest) == ["xa-hoi/lien-ke.txt", "xa-hoi/tach-roi.txt",
+                               "xa-hoi/khong-ngay.txt"]
+        assert ids(oldest) == ["xa-hoi/tach-roi.txt", "xa-hoi/lien-ke.txt",
+                               "xa-hoi/khong-ngay.txt"]
+    finally:
+        searcher.close()
+
+
 def test_corrections_stop_at_their_share_of_the_time_budget(searcher):
     """Correcting is a look-up per candidate spelling: on a hurried searcher it stops and
     the words are searched as typed, instead of the search overrunning its budget."""
