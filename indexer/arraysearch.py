@@ -559,18 +559,41 @@ def search(searcher, request: Request, filter_query: Query | None, depth: int,
     by date, ``by_date`` "newest" or "oldest"), the number of matches, how many cover
     every slot, and the facet counts; None when the index is scored some other way than
     arrays reproduce."""
+    def matches(subsearcher, offset, allowed):
+        return _segment_matches(searcher, subsearcher, offset, request, allowed)
+
+    return _gathered(searcher, matches, len(request.slots), filter_query, depth, facets,
+                     by_date)
+
+
+def browse(searcher, filter_query: Query | None, depth: int, facets: Iterable[str],
+           by_date: str) -> ArrayResults:
+    """Every live article the filter lets through (a filter without a query), by date."""
+    def every(subsearcher, offset, allowed):
+        reader = subsearcher.reader()
+        docs = np.arange(reader.doc_count_all(), dtype=np.int32)
+        docs = docs[_keep(reader, docs, offset, allowed)]
+        return docs, np.zeros(len(docs)), np.zeros(len(docs), dtype=np.int32)
+
+    return _gathered(searcher, every, 0, filter_query, depth, facets, by_date)
+
+
+def _gathered(searcher, matches, slots: int, filter_query: Query | None, depth: int,
+              facets: Iterable[str], by_date: str | None) -> ArrayResults | None:
+    """Each segment's ``matches`` (segment numbers, scores, slots covered; None when arrays
+    cannot score them) made one answer: the best ``depth``, the total and facet counts."""
     allowed = _allowed_by(searcher, filter_query)
     all_docs, all_scores, all_dates = [], [], []
     complete = 0
     groups: dict[str, dict] = {name: {} for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
-        found = _segment_matches(searcher, subsearcher, offset, request, allowed)
+        found = matches(subsearcher, offset, allowed)
         if found is None:
             return None
         docs, scores, covered = found
         if not len(docs):
             continue
-        complete += int(np.count_nonzero(covered == len(request.slots)))
+        complete += int(np.count_nonzero(covered == slots))
         for name, counts in groups.items():
             ordinals, values = facet_column(subsearcher.reader(), name)
             per_value = np.bincount(ordinals[docs], minlength=len(values))

@@ -401,6 +401,12 @@ def match(searcher, plan: QueryPlan, *, depth: int, sort: str, filter_query, fac
     return _any_of(searcher, plan, deadline_seconds, found, **whoosh)
 
 
+def browse(searcher, *, depth: int, sort: str, filter_query, facets: tuple) -> Candidates:
+    """The articles a filter lets through, without a query: by date, from the columns."""
+    found = arraysearch.browse(searcher, filter_query, depth, facets, sort)
+    return Candidates(total=found.total, hits=found.hits, groups=found.groups, complete=True)
+
+
 def _any_of(searcher, plan: QueryPlan, deadline_seconds, nothing, **whoosh) -> Candidates:
     """Articles holding any of the plan's words or phrases, through Whoosh's coordination,
     after the all-of search found ``nothing``; that answer stands for a single word or

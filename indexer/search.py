@@ -18,7 +18,7 @@ from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 
-from whoosh.query import And, Every, Or, Query, Term, TermRange
+from whoosh.query import And, Or, Query, Term, TermRange
 
 # Importing intersect applies whoosh_internals' patches.
 from . import engine, intersect, present, whoosh_internals
@@ -194,10 +194,8 @@ class ArchiveSearcher:
         names = self.categories.current()
         remaining = lambda: deadline - time.monotonic()  # noqa: E731
         if browsing:
-            found = engine.collect(searcher, Every(), depth=depth,
-                                   sortedby=engine.sort_facet(params.sort),
-                                   filter_query=filter_query, facets=facet_names,
-                                   deadline_seconds=remaining())
+            found = engine.browse(searcher, depth=depth, sort=params.sort,
+                                  filter_query=filter_query, facets=facet_names)
         else:
             found = engine.match(searcher, plan, depth=depth,
                                  sort=params.sort, filter_query=filter_query,

@@ -20,7 +20,7 @@ from helpers import write_article
 from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import sorting
-from whoosh.query import And, AndMaybe, Or, Term
+from whoosh.query import And, AndMaybe, Every, Or, Term
 
 from indexer import arraysearch, engine, postingforms, sidecar, whoosh_internals
 from indexer.analysis import fold
@@ -202,6 +202,23 @@ def test_newest_and_oldest_first_equal_whooshs_sorting(searcher, sort):
         assert [h.docnum for h in found.hits] == [h.docnum for h in expected], q
         compared += found.total > 1
     assert compared > 20
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+@pytest.mark.parametrize("category", [None, "Kinh tế"])
+def test_browsing_without_a_query_equals_whooshs_sorting(searcher, sort, category):
+    """A filter alone (or nothing) lists its articles by date, with facets, as Whoosh's
+    sorting collector over every document does."""
+    whoosh_searcher = searcher.live._fresh()
+    filter_query = _filter(SearchParams(q="", category=category))
+    found = arraysearch.browse(whoosh_searcher, filter_query, 60, FACETS, sort)
+    groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+    expected = whoosh_searcher.search(Every(), limit=60, sortedby=sort_facet(sort),
+                                      filter=filter_query, groupedby=groupedby)
+    assert found.total == len(expected) > 60
+    assert [h.docnum for h in found.hits] == [h.docnum for h in expected]
+    for name in FACETS:
+        assert _named(found.groups[name]) == _named(expected.groups(name)), name
 
 
 @needs_corpus
