@@ -36,6 +36,7 @@ from whoosh import scoring
 from whoosh.query import Query, Term
 
 from . import postingforms, sidecar, whoosh_internals
+from .analysis import SECTION_BREAK, folded_match_form, phrase_pattern
 from .bm25 import field_lengths
 from .postingforms import Compact, Dense
 
@@ -121,6 +122,9 @@ FREQUENCIES_MEMO, SIDECAR_MEMO, FACETS_MEMO = ("_vnsearch_frequencies", "_vnsear
 alone, never on its deletions, so a reopened index keeps it for the segments it still has
 (``live``)."""
 SEGMENT_MEMOS = (FREQUENCIES_MEMO, SIDECAR_MEMO, FACETS_MEMO)
+TITLES_MEMO = "_vnsearch_title_column"
+"""The segment's title column, opened once per reader (it may hold the reader's file open,
+so a reopened index opens its own)."""
 
 
 def decoded(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -293,6 +297,9 @@ class Request:
     misspelt: float = 1.0
     excluded: tuple[tuple[Term, ...], ...] = ()
     """Matches holding every term of any of these are dropped."""
+    in_title: tuple[tuple[str, ...], ...] = ()
+    """Folded phrases whose syllables each match's title must hold in a row (``title:``
+    phrases; the slots ask for their syllables anywhere in the title)."""
 
 
 def _term_bytes(searcher, term: Term) -> bytes:
@@ -508,6 +515,8 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
     keep = covered >= request.need
     if request.excluded:
         keep &= ~_holding_any(searcher, reader, request.excluded, docs)
+    if request.in_title:
+        keep[keep] = _titles_holding(reader, docs[keep], request.in_title)
     docs, total, covered = docs[keep], total[keep], covered[keep]
     factor = np.ones(len(docs))
     missed = len(request.slots) - covered
@@ -542,6 +551,27 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
         total[best] += found[1]
     total *= factor
     return docs, total, covered
+
+
+def _titles_holding(reader, docs: np.ndarray, phrases) -> np.ndarray:
+    """Which of ``docs`` have titles holding every phrase, checked on the title's text as
+    a phrase is on the body's (punctuation between its syllables does not part them)."""
+    column = reader.__dict__.get(TITLES_MEMO)
+    if column is None:
+        column = reader.__dict__[TITLES_MEMO] = (
+            whoosh_internals.mapped_bytes_column(reader, "title_column")
+            or reader.column_reader("title_column"))
+    titles = [column[doc].decode("utf-8") for doc in docs.tolist()]
+    # One pass of each phrase over all the titles, parted by the break no phrase crosses.
+    joined = folded_match_form(SECTION_BREAK.join(titles))
+    starts = np.cumsum([0] + [len(title) + 1 for title in titles[:-1]])
+    holding = np.ones(len(docs), dtype=bool)
+    for phrase in phrases:
+        found = np.zeros(len(docs), dtype=bool)
+        at = [m.start() for m in phrase_pattern(phrase).finditer(joined)]
+        found[np.searchsorted(starts, at, side="right") - 1] = True
+        holding &= found
+    return holding
 
 
 def _allowed_by(searcher, filter_query: Query | None) -> np.ndarray | None:

@@ -221,6 +221,26 @@ def test_browsing_without_a_query_equals_whooshs_sorting(searcher, sort, categor
         assert _named(found.groups[name]) == _named(expected.groups(name)), name
 
 
+def test_title_phrases_match_the_titles_whooshs_positions_match(searcher):
+    """A ``title:`` phrase through the arrays (its syllables in the title, then the title's
+    text) finds exactly the articles Whoosh finds by title positions."""
+    whoosh_searcher = searcher.live._fresh()
+    titles = [searcher.article(i, related=0).title for i in sorted(searcher.ids())[:40]]
+    queries = [f'title:"{" ".join(t.split()[i:i + 2])}"' for t in titles for i in (0, 2)]
+    queries += ['title:"hòa bình"', 'title:"duong kinh"', 'title:"nhà" title:"đường hòa"']
+    found_some = 0
+    for q in queries:
+        plan = searcher.plan(whoosh_searcher, q)
+        request = array_request(plan, relaxed=False)
+        assert request is not None and request.in_title, q
+        found = arraysearch.search(whoosh_searcher, request, None, 10_000, ())
+        expected = whoosh_searcher.search(engine.whoosh_query(plan, relaxed=False), limit=None,
+                                          optimize=False)
+        assert {h.docnum for h in found.hits} == {h.docnum for h in expected}, q
+        found_some += found.total > 0
+    assert found_some >= 40
+
+
 @needs_corpus
 def test_real_headlines_get_whooshs_answers(corpus_sample, lookups):
     titles = [r["title"] for r in corpus_sample.records[::97] if r.get("title")]
@@ -286,7 +306,7 @@ def test_long_lists_are_kept_for_the_next_query(searcher, monkeypatch):
 
 
 def test_shapes_arrays_do_not_take_are_left_to_whoosh():
-    for q in ['"hòa bình nhà"', 'hòa -"bình nhà đá"', 'hòa OR "bình nhà"', 'title:"hòa bình"']:
+    for q in ['"hòa bình nhà"', 'hòa -"bình nhà đá"', 'hòa OR "bình nhà"']:
         assert array_request(build_plan(q), relaxed=False) is None, q
     request = array_request(build_plan('"hòa bình" title:Nhà đá'), relaxed=False)
     assert [[[t.fieldname + ":" + t.text for t in alt] for alt in slot]
@@ -295,6 +315,10 @@ def test_shapes_arrays_do_not_take_are_left_to_whoosh():
         [["tsyl:nhà"]], [["tsyl:đá"]]]
     assert request.need == 5  # a phrase or title: is asked for exactly, and its neighbours
     assert array_request(build_plan('"hòa bình" nhà'), relaxed=True) is None
+    request = array_request(build_plan('title:"hòa binh"'), relaxed=False)
+    assert [[[t.fieldname + ":" + t.text for t in alt] for alt in slot]
+            for slot in request.slots] == [[["tfold:hoa", "tfold:binh", "tsyl:hòa"]]]
+    assert request.in_title == (("hoa", "binh"),)
     request = array_request(build_plan("đường hòa bình"), relaxed=False)
     assert [[[t.text for t in alt] for alt in slot] for slot in request.slots] == [
         [["duong"]], [["hoa"]], [["binh"]]]
