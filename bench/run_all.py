@@ -2,9 +2,9 @@
 
 build.py comes first because it leaves the indexes the others use: incremental.py works
 on the 50,000-article one (or the largest built, if 50,000 is not among --sizes), and
-queries.py, http.py and warmstart.py (fresh servers' first queries against later ones)
-on the largest; ceiling.py times a build's stages alone on the smallest (at most
-CEILING_SIZE). A benchmark that is skipped or fails is noted in the results and the
+queries.py, http.py, warmstart.py (fresh servers' first queries against later ones)
+and operators.py (phrases, `title:`, date order, filters) on the largest; ceiling.py
+times a build's stages alone on the smallest (at most CEILING_SIZE). A benchmark that is skipped or fails is noted in the results and the
 others still run.
 
     .venv/bin/python bench/run_all.py [--sizes 5000,20000,50000,all] [--runs N] [--quick]
@@ -20,7 +20,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/run_all.py`: see bench/__init__.py
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import build, ceiling, common, http, incremental, queries, warmstart
+from bench import build, ceiling, common, http, incremental, operators, queries, warmstart
 from bench.common import Result
 
 INCREMENTAL_SIZE = 50_000
@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, Result]]:
         ("warmstart.py", warmstart.main,
          ["--index", str(common.our_index(max(build_sizes)))]
          + ["--runs", str(args.runs or (1 if args.quick else WARMSTART_RUNS))]),
+        ("operators.py", operators.main, ["--index", str(common.our_index(max(build_sizes)))]),
     ]
     results = []
     for name, main, argv in steps:
