@@ -35,7 +35,7 @@ import numpy as np
 from whoosh import scoring
 from whoosh.query import Query, Term
 
-from . import postingforms, sidecar, whoosh_internals
+from . import intersect, postingforms, sidecar, whoosh_internals
 from .analysis import SECTION_BREAK, folded_match_form, phrase_pattern
 from .bm25 import field_lengths
 from .postingforms import Compact, Dense
@@ -300,6 +300,9 @@ class Request:
     in_title: tuple[tuple[str, ...], ...] = ()
     """Folded phrases whose syllables each match's title must hold in a row (``title:``
     phrases; the slots ask for their syllables anywhere in the title)."""
+    in_text: tuple[tuple[str, ...], ...] = ()
+    """Folded phrases each match's title or body must hold in a row (phrases of three
+    syllables or more; the slots ask for their pairs anywhere)."""
 
 
 def _term_bytes(searcher, term: Term) -> bytes:
@@ -517,6 +520,11 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
         keep &= ~_holding_any(searcher, reader, request.excluded, docs)
     if request.in_title:
         keep[keep] = _titles_holding(reader, docs[keep], request.in_title)
+    if request.in_text:
+        holding = _texts_holding(reader, docs[keep], request.in_text)
+        if holding is None:
+            return None
+        keep[keep] = holding
     docs, total, covered = docs[keep], total[keep], covered[keep]
     factor = np.ones(len(docs))
     missed = len(request.slots) - covered
@@ -561,13 +569,37 @@ def _titles_holding(reader, docs: np.ndarray, phrases) -> np.ndarray:
         column = reader.__dict__[TITLES_MEMO] = (
             whoosh_internals.mapped_bytes_column(reader, "title_column")
             or reader.column_reader("title_column"))
-    titles = [column[doc].decode("utf-8") for doc in docs.tolist()]
-    # One pass of each phrase over all the titles, parted by the break no phrase crosses.
-    joined = folded_match_form(SECTION_BREAK.join(titles))
-    starts = np.cumsum([0] + [len(title) + 1 for title in titles[:-1]])
-    holding = np.ones(len(docs), dtype=bool)
+    return _holding(phrases, [column[doc].decode("utf-8") for doc in docs.tolist()])
+
+
+TEXTS_AT_ONCE = 256
+"""Stored texts read and checked between two looks at the search's deadline."""
+
+
+def _texts_holding(reader, docs: np.ndarray, phrases) -> np.ndarray | None:
+    """Which of ``docs`` hold every phrase in their title or body, checked on the stored
+    text; None when the search's deadline passes first (Whoosh's path then reports the
+    timeout)."""
+    holding = np.zeros(len(docs), dtype=bool)
+    for start in range(0, len(docs), TEXTS_AT_ONCE):
+        if intersect.overdue():
+            return None
+        texts = []
+        for doc in docs[start:start + TEXTS_AT_ONCE].tolist():
+            stored = reader.stored_fields(doc)
+            texts.append(f"{stored.get('title') or ''}{SECTION_BREAK}{stored.get('body') or ''}")
+        holding[start:start + len(texts)] = _holding(phrases, texts)
+    return holding
+
+
+def _holding(phrases, texts: list[str]) -> np.ndarray:
+    """Which texts hold every phrase: one pass of each phrase's pattern over them all,
+    folded as one and parted by the break no phrase crosses."""
+    joined = folded_match_form(SECTION_BREAK.join(texts))
+    starts = np.cumsum([0] + [len(text) + 1 for text in texts[:-1]])
+    holding = np.ones(len(texts), dtype=bool)
     for phrase in phrases:
-        found = np.zeros(len(docs), dtype=bool)
+        found = np.zeros(len(texts), dtype=bool)
         at = [m.start() for m in phrase_pattern(phrase).finditer(joined)]
         found[np.searchsorted(starts, at, side="right") - 1] = True
         holding &= found

@@ -8,10 +8,10 @@ is a candidate too (a typo that happens to be another real syllable, "ga đình"
 đình"), scored down by ``COORD`` per word missed; if nothing covers that many, the
 articles with any of the words are ranked.
 
-Words, phrases of one or two syllables and ``title:`` go to the arrays (``arraysearch``),
-whether ranked by relevance or by date; longer phrases (confirmed on their text) go
-through Whoosh's matchers, built from the same plan, as does the any-of-the-words pass of
-a query with phrases or ``title:``.
+Words, phrases and ``title:`` go to the arrays (``arraysearch``), whether ranked by
+relevance or by date; a phrase in an OR, a long excluded phrase and the any-of-the-words
+pass of a query with phrases or ``title:`` go through Whoosh's matchers, built from the
+same plan.
 """
 
 from __future__ import annotations
@@ -147,15 +147,15 @@ def _exclusions(plan: QueryPlan) -> list[tuple[Term, ...]]:
 
 def array_request(plan: QueryPlan, relaxed: bool) -> arraysearch.Request | None:
     """The plan as the arrays' request, or None when it has what only Whoosh's matchers do:
-    a phrase of three syllables or more (its text confirms it), a phrase in an OR, an
-    exclusion of three words or more, or any of the words of a query with phrases or
-    ``title:``.
+    a phrase in an OR, an exclusion of three words or more, or any of the words of a query
+    with phrases or ``title:``.
 
     Phrases and ``title:`` words are exact requests: every slot is needed, and the words
     beside them too."""
     slots: list[list[list[Term]]] = []
     spelled: list[Term | None] = []
     in_title: list[tuple[str, ...]] = []
+    in_text: list[tuple[str, ...]] = []
     plain = all(_plain(read) for read in plan.units)
     if relaxed and not plain:
         return None
@@ -174,9 +174,9 @@ def array_request(plan: QueryPlan, relaxed: bool) -> arraysearch.Request | None:
             slots += [_slot_alternatives(slot) for slot in read_slots]
         else:
             exact = _exact_slots(group[0])
-            if exact is None and (titled := _title_phrase(group[0])) is not None:
-                exact, phrase = titled
-                in_title.append(phrase)
+            if exact is None and (confirmed := _confirmed_phrase(group[0])) is not None:
+                exact, phrase = confirmed
+                (in_title if group[0].unit.title_only else in_text).append(phrase)
             if exact is None:
                 return None
             slots += exact
@@ -189,19 +189,26 @@ def array_request(plan: QueryPlan, relaxed: bool) -> arraysearch.Request | None:
         need = 1 if relaxed else (len(slots) - 1 if len(slots) >= SOFT_FROM else len(slots))
     return arraysearch.Request(slots=slots, evidence=_evidence(plan), need=need, coord=COORD,
                                spelled=spelled, misspelt=MISSPELT,
-                               excluded=tuple(_exclusions(plan)), in_title=tuple(in_title))
+                               excluded=tuple(_exclusions(plan)), in_title=tuple(in_title),
+                               in_text=tuple(in_text))
 
 
-def _title_phrase(read: ReadUnit) -> tuple[list[list[list[Term]]], tuple[str, ...]] | None:
-    """A ``title:`` phrase for the arrays: its title syllables anywhere (plus those typed
-    with marks, as written) as one slot, and the folded phrase the title must hold in a
-    row. Whoosh's path matches it by title positions (``ChainPhrase``)."""
+def _confirmed_phrase(read: ReadUnit) -> tuple[list[list[list[Term]]], tuple[str, ...]] | None:
+    """A phrase the arrays match by terms held anywhere, then confirm in a row on the text:
+    a ``title:`` phrase by its title syllables, a longer phrase by its syllable pairs (plus,
+    either way, the syllables typed with marks, as written); and the folded phrase to
+    confirm. Whoosh's path matches the first by title positions (``ChainPhrase``) and the
+    second as ``PairPhrase``, with the same terms."""
     unit = read.unit
-    if not (unit.phrase and unit.title_only):
+    if not unit.phrase:
         return None
     (slot,) = read.slots
-    written = [_weighted("tsyl", e) for e in slot.exact if e]
-    return [[[_weighted("tfold", k) for k in slot.folded] + written]], slot.folded
+    if unit.title_only:
+        written = [_weighted("tsyl", e) for e in slot.exact if e]
+        return [[[_weighted("tfold", k) for k in slot.folded] + written]], slot.folded
+    written = [_weighted("syl", e) for e in slot.exact if e]
+    pairs = [_weighted("pair", pair_term(a, b)) for a, b in zip(slot.folded, slot.folded[1:])]
+    return [[pairs + written]], slot.folded
 
 
 def _exact_slots(read: ReadUnit) -> list[list[list[Term]]] | None:

@@ -233,6 +233,12 @@ def deadline(at: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+def overdue() -> bool:
+    """Whether the deadline of the search under way (``deadline``) has passed."""
+    stop = _DEADLINE.get()
+    return stop is not None and time.monotonic() > stop
+
+
 def _overdue_check() -> Callable[[], None]:
     """A function to call per rejected candidate; raises TimeLimit, every
     CHECK_DEADLINE_EVERY calls, once the search's deadline has passed."""
