@@ -572,8 +572,10 @@ def _titles_holding(reader, docs: np.ndarray, phrases) -> np.ndarray:
     return _holding(phrases, [column[doc].decode("utf-8") for doc in docs.tolist()])
 
 
-TEXTS_AT_ONCE = 256
-"""Stored texts read and checked between two looks at the search's deadline."""
+TEXT_CHARS_AT_ONCE = 1_000_000
+"""Stored text checked between two looks at the search's deadline: a few hundred articles,
+or one long one (the text of a batch is folded as one string, four bytes a character in
+the folding's arrays)."""
 
 
 def _texts_holding(reader, docs: np.ndarray, phrases) -> np.ndarray | None:
@@ -581,14 +583,16 @@ def _texts_holding(reader, docs: np.ndarray, phrases) -> np.ndarray | None:
     text; None when the search's deadline passes first (Whoosh's path then reports the
     timeout)."""
     holding = np.zeros(len(docs), dtype=bool)
-    for start in range(0, len(docs), TEXTS_AT_ONCE):
-        if intersect.overdue():
-            return None
-        texts = []
-        for doc in docs[start:start + TEXTS_AT_ONCE].tolist():
-            stored = reader.stored_fields(doc)
-            texts.append(f"{stored.get('title') or ''}{SECTION_BREAK}{stored.get('body') or ''}")
-        holding[start:start + len(texts)] = _holding(phrases, texts)
+    start, texts, chars = 0, [], 0
+    for end, doc in enumerate(docs.tolist(), start=1):
+        stored = reader.stored_fields(doc)
+        texts.append(f"{stored.get('title') or ''}{SECTION_BREAK}{stored.get('body') or ''}")
+        chars += len(texts[-1])
+        if chars >= TEXT_CHARS_AT_ONCE or end == len(docs):
+            holding[start:end] = _holding(phrases, texts)
+            start, texts, chars = end, [], 0
+            if intersect.overdue():
+                return None
     return holding
 
 

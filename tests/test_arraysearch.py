@@ -250,6 +250,23 @@ def test_phrases_confirmed_on_their_text_get_whooshs_answers(searcher, kind):
     assert found_some >= 40
 
 
+def test_stored_text_is_checked_in_bounded_batches_with_the_same_answers(searcher,
+                                                                        monkeypatch):
+    """Long articles are read a bounded amount of text at a time (a hostile archive of
+    5 MB articles must not be folded as one string); batches part nothing."""
+    whoosh_searcher = searcher.live._fresh()
+    articles = [searcher.article(i, related=0) for i in sorted(searcher.ids())[:20]]
+    queries = [f'"{" ".join(a.body.rstrip(".").split()[:3])}"' for a in articles]
+    requests = [array_request(searcher.plan(whoosh_searcher, q), relaxed=False)
+                for q in queries]
+    whole = [arraysearch.search(whoosh_searcher, r, None, 1000, ()) for r in requests]
+    monkeypatch.setattr(arraysearch, "TEXT_CHARS_AT_ONCE", 100)
+    batched = [arraysearch.search(whoosh_searcher, r, None, 1000, ()) for r in requests]
+    assert [[(h.docnum, h.score) for h in f.hits] for f in batched] == [
+        [(h.docnum, h.score) for h in f.hits] for f in whole]
+    assert sum(f.total for f in whole) >= len(queries)
+
+
 @needs_corpus
 def test_real_headlines_get_whooshs_answers(corpus_sample, lookups):
     titles = [r["title"] for r in corpus_sample.records[::97] if r.get("title")]
