@@ -561,14 +561,22 @@ def _segment_matches(searcher, subsearcher, offset, request: Request, allowed):
     return docs, total, covered
 
 
-def _titles_holding(reader, docs: np.ndarray, phrases) -> np.ndarray:
-    """Which of ``docs`` have titles holding every phrase, checked on the title's text as
-    a phrase is on the body's (punctuation between its syllables does not part them)."""
+def title_column(reader):
+    """A segment's titles (UTF-8 bytes by segment document number), opened once per reader:
+    mapped where it can be (``whoosh_internals.mapped_bytes_column``), else read through
+    Whoosh (opening a column reads its index, ~10 ms)."""
     column = reader.__dict__.get(TITLES_MEMO)
     if column is None:
         column = reader.__dict__[TITLES_MEMO] = (
             whoosh_internals.mapped_bytes_column(reader, "title_column")
             or reader.column_reader("title_column"))
+    return column
+
+
+def _titles_holding(reader, docs: np.ndarray, phrases) -> np.ndarray:
+    """Which of ``docs`` have titles holding every phrase, checked on the title's text as
+    a phrase is on the body's (punctuation between its syllables does not part them)."""
+    column = title_column(reader)
     return _holding(phrases, [column[doc].decode("utf-8") for doc in docs.tolist()])
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from whoosh.query import And, Or, Query, Term, TermRange
 
 # Importing intersect applies whoosh_internals' patches.
-from . import engine, intersect, present, whoosh_internals
+from . import arraysearch, engine, intersect, present
 from . import suggest as suggester
 from .abbreviations import AbbreviationSource
 from .analysis import load_segmenter
@@ -80,14 +80,12 @@ def _unquoted(q: str) -> str:
 
 class _Titles:
     """Every title of a reader, by index-wide document number, from each segment's title
-    column: mapped where it can be (``whoosh_internals.mapped_bytes_column``), else read
-    through Whoosh."""
+    column (``arraysearch.title_column``)."""
 
     def __init__(self, reader):
         leaves = reader.leaf_readers()
         self._starts = [offset for _, offset in leaves]
-        self._columns = [whoosh_internals.mapped_bytes_column(leaf, "title_column")
-                         or leaf.column_reader("title_column") for leaf, _ in leaves]
+        self._columns = [arraysearch.title_column(leaf) for leaf, _ in leaves]
 
     def __getitem__(self, docnum: int) -> str:
         i = bisect_right(self._starts, docnum) - 1
