@@ -32,12 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from . import backfill, runlog, whoosh_internals
+from . import backfill, fingerprint, runlog, whoosh_internals
 from .analysis import SECTION_BREAK
 from .arraywriter import ArraySegmentWriter, ParallelArrayWriter
 from .articles import (
     DEFAULT_MAX_BYTES,
     ArchiveFile,
+    ArchiveScan,
     Article,
     ArticleError,
     file_checksum,
@@ -122,7 +123,7 @@ class FileState(NamedTuple):
         return self.text().encode()
 
     def text(self) -> str:
-        return f"{self.size} {self.mtime!r} {self.checksum}"
+        return f"{fingerprint.stamp(self.size, self.mtime)} {self.checksum}"
 
     @classmethod
     def decode(cls, raw: bytes | str) -> "FileState":
@@ -406,11 +407,19 @@ def _full(archive, index_root, files, jobs, max_bytes, progress, report,
         links = plan(present, before.known, before.former())
         _write_links(generation, links)
         report.duplicates = groups(links)
+        _record_fingerprint(_open_generation(generation), generation, present,
+                            report.duplicates)
     except BaseException:
         # An unpublished generation is never read: on a full disk it only holds the space.
         shutil.rmtree(generation, ignore_errors=True)
         raise
     publish(index_root, generation)
+
+
+def _open_generation(generation: Path):
+    from whoosh import index as whoosh_index
+
+    return whoosh_index.open_dir(str(generation))
 
 
 def _write_generation(generation, archive, files, jobs, max_bytes, progress, report
@@ -449,12 +458,10 @@ def _write_generation(generation, archive, files, jobs, max_bytes, progress, rep
 def _write_links(generation: Path, links: dict[str, Links]) -> None:
     """Rewrite the articles of a new, unpublished generation that have copies or former
     ids: a second commit that no reader sees before the generation is published."""
-    from whoosh import index as whoosh_index
-
     linked = {doc_id: article for doc_id, article in links.items() if article}
     if not linked:
         return
-    ix = whoosh_index.open_dir(str(generation))
+    ix = _open_generation(generation)
     with ix.searcher() as searcher:
         docs = [_relinked(searcher, doc_id, article) for doc_id, article in linked.items()]
     writer = ArraySegmentWriter(ix, compound=False)
@@ -528,9 +535,29 @@ def _in_folders(doc_id: str, folders: list[str]) -> bool:
     return any(doc_id.startswith(folder + "/") for folder in folders)
 
 
+def _record_fingerprint(ix, folder: Path, present: dict[str, Present],
+                        duplicates: list[list[str]]) -> None:
+    """``present``: every usable file, with the state the index now records for it."""
+    fingerprint.record(folder, ix.latest_generation(),
+                       ((doc_id, present[doc_id].state.rsplit(" ", 1)[0])
+                        for doc_id in sorted(present)),
+                       duplicates)
+
+
+def _scan_stamps(scan: ArchiveScan) -> Iterator[tuple[str, str]]:
+    return ((f.id, fingerprint.stamp(f.size, f.mtime)) for f in scan.files)
+
+
 def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
                  allow_deletions) -> None:
     ix = open_current(index_root)
+    folder = current_dir(index_root)
+    duplicates = fingerprint.unchanged(folder, ix.latest_generation(), _scan_stamps(scan))
+    if duplicates is not None:
+        report.unchanged = len(scan.files)
+        report.documents = ix.doc_count()
+        report.duplicates = duplicates
+        return
     with _bookkeeping():
         before = _recorded(ix)
         on_disk = {f.id: f for f in scan.files}
@@ -542,6 +569,9 @@ def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
     if not to_read and not gone:
         report.documents = ix.doc_count()
         report.duplicates = groups(before.links)
+        _record_fingerprint(ix, folder, {doc_id: Present(k.text, k.state)
+                                         for doc_id, k in before.known.items()},
+                            report.duplicates)
         return
     # Every changed file is read before anything is written: whether it is indexed, or a
     # copy of another, depends on all of them.
@@ -560,7 +590,8 @@ def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
     drop = sorted(before.indexed - set(links))
     if write or drop:
         _commit(ix, index_root, write, drop, articles, links, jobs)
-    report.documents = open_current(index_root).doc_count()
+    committed = open_current(index_root)
+    report.documents = committed.doc_count()
     lost = len(links) - report.documents
     if lost:
         raise IndexWriteFailed(
@@ -569,6 +600,7 @@ def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
               "again to add them.").format(lost=lost, count=len(write)))
     _classify(report, articles, changed, before, gone)
     report.duplicates = groups(links)
+    _record_fingerprint(committed, folder, present, report.duplicates)
 
 
 def _settle(archive, on_disk, present, before, articles, max_bytes, report

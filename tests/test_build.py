@@ -473,3 +473,49 @@ def test_a_parallel_build_leaves_nothing_in_the_temp_folder(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["6"]
     assert sorted(p.name for p in temp.iterdir()) == []
+
+
+def reports_alike(report: BuildReport) -> tuple:
+    return (report.full, report.unchanged, report.documents, report.duplicates,
+            report.added, report.updated, report.deleted, report.renamed)
+
+
+def test_a_run_that_finds_the_archive_as_recorded_reports_what_comparing_each_file_does(
+        archive, index_root):
+    """A run that changes nothing trusts the digest of the last commit; the report must be
+    the one a file-by-file comparison gives, copies included."""
+    write_article(archive, "ban-sao/le-hoi.txt", "Lễ hội mùa xuân",
+                  "Lễ hội mùa xuân thu hút hàng nghìn du khách đến tham quan.")
+    build(archive, index_root, jobs=1)
+    fingerprint = current_dir(index_root) / "archive-fingerprint.json"
+    assert fingerprint.exists()
+    trusted = build(archive, index_root, jobs=1)
+    fingerprint.unlink()
+    compared = build(archive, index_root, jobs=1)
+    assert reports_alike(trusted) == reports_alike(compared)
+    assert trusted.duplicates == [["ban-sao/le-hoi.txt", "van-hoa/le-hoi.txt"]]
+    assert trusted.unchanged == 4 and trusted.indexed == 0
+    assert fingerprint.exists()  # written again by the run that compared
+
+
+def test_a_commit_the_digest_did_not_see_makes_it_stale(archive, index_root):
+    """An index changed by anything but a vnsearch run that records its digest (an
+    interrupted run, an older version) is compared file by file, which finds the gap."""
+    build(archive, index_root, jobs=1)
+    ix = open_current(index_root)
+    writer = ix.writer()
+    writer.delete_by_term("id", "kinh-te/gia-vang.txt")
+    writer.commit()
+    report = build(archive, index_root, jobs=1)
+    assert report.added == ["kinh-te/gia-vang.txt"]
+    assert "kinh-te/gia-vang.txt" in ids(index_root)
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"generation": "x"}', b"[]"])
+def test_a_damaged_digest_only_costs_the_comparison(archive, index_root, damage):
+    build(archive, index_root, jobs=1)
+    (current_dir(index_root) / "archive-fingerprint.json").write_bytes(damage)
+    write_article(archive, "the-thao/bong-da.txt", "Đội tuyển thắng đậm",
+                  "Đội tuyển bóng đá thắng đậm trong trận giao hữu.")
+    assert build(archive, index_root, jobs=1).added == ["the-thao/bong-da.txt"]
+    assert build(archive, index_root, jobs=1).unchanged == 4
