@@ -123,7 +123,7 @@ class FileState(NamedTuple):
         return self.text().encode()
 
     def text(self) -> str:
-        return f"{fingerprint.stamp(self.size, self.mtime)} {self.checksum}"
+        return f"{self.size} {self.mtime!r} {self.checksum}"
 
     @classmethod
     def decode(cls, raw: bytes | str) -> "FileState":
@@ -538,21 +538,24 @@ def _in_folders(doc_id: str, folders: list[str]) -> bool:
 def _record_fingerprint(ix, folder: Path, present: dict[str, Present],
                         duplicates: list[list[str]]) -> None:
     """``present``: every usable file, with the state the index now records for it."""
+    ids = sorted(present)
+    states = [FileState.decode(present[doc_id].state) for doc_id in ids]
     fingerprint.record(folder, ix.latest_generation(),
-                       ((doc_id, present[doc_id].state.rsplit(" ", 1)[0])
-                        for doc_id in sorted(present)),
+                       fingerprint.Listing(ids, [s.size for s in states],
+                                           [s.mtime for s in states]),
                        duplicates)
 
 
-def _scan_stamps(scan: ArchiveScan) -> Iterator[tuple[str, str]]:
-    return ((f.id, fingerprint.stamp(f.size, f.mtime)) for f in scan.files)
+def _scan_listing(scan: ArchiveScan) -> fingerprint.Listing:
+    return fingerprint.Listing([f.id for f in scan.files], [f.size for f in scan.files],
+                               [f.mtime for f in scan.files])
 
 
 def _incremental(archive, index_root, scan, jobs, max_bytes, progress, report,
                  allow_deletions) -> None:
     ix = open_current(index_root)
     folder = current_dir(index_root)
-    duplicates = fingerprint.unchanged(folder, ix.latest_generation(), _scan_stamps(scan))
+    duplicates = fingerprint.unchanged(folder, ix.latest_generation(), _scan_listing(scan))
     if duplicates is not None:
         report.unchanged = len(scan.files)
         report.documents = ix.doc_count()
