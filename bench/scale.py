@@ -341,10 +341,11 @@ def _tables(rows: list[dict]) -> str:
           _page(result, "all")["max"], _page(result, queries.FIRST_PASS)["p95"]]
          for r in rows for name, result in r["queries"].items()])
     http_rows = common.table(
-        ["articles", "concurrency", "ok req/s", "p50 ms", "p95 ms", "errors",
-         "serve MB after /healthz", "serve MB after load"],
-        [[r["size"], h["concurrency"], h["ok_per_s"], h["p50"], h["p95"], h["errors"],
-          r["http"]["rss_start_mb"], r["http"]["rss_end_mb"]]
+        ["articles", "concurrency", "ok req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
+         "serve RSS MB after /healthz", "serve RSS MB after load", "serve PSS MB after load"],
+        [[r["size"], h["concurrency"], h["ok_per_s"], h["p50"], h["p95"], h["p99"],
+          h["errors"],
+          r["http"]["rss_start_mb"], r["http"]["rss_end_mb"], r["http"]["pss_end_mb"]]
          for r in rows for h in r["http"]["rows"]])
     return "\n\n".join([building, serving, http_rows])
 
@@ -394,7 +395,8 @@ def main(argv: list[str] | None = None) -> Result:
         "passes after a warm-up of 20 queries, median of each statistic; first pass: the "
         "first of them, where common words' posting lists are decoded. MRR@10 from `vnsearch eval`'s code on the adapted query sets.",
         f"HTTP: `vnsearch serve` defaults, both query sets, {args.duration:g} s per "
-        f"concurrency, median of {args.runs}; RSS summed over the server's processes.",
+        f"concurrency, median of {args.runs}; RSS summed over the server's processes (each "
+        "counts the pages of the index it maps), PSS counts each shared page once in all.",
     ]
     return common.report("Scale", _tables(rows), notes, rows)
 
