@@ -568,10 +568,13 @@ def test_nfd_file_name_gets_nfc_id(tmp_path):
 
 
 def test_names_equal_after_nfc_are_rejected(tmp_path):
+    """Only those: the other files stay, in id order."""
     write(tmp_path, "Việt.txt", f"{TITLE}\n{BODY}")
     write(tmp_path, unicodedata.normalize("NFD", "Việt.txt"), f"{TITLE}\n{BODY}")
+    write(tmp_path, "b/khác.txt", f"{TITLE}\n{BODY}")
+    write(tmp_path, "a.txt", f"{TITLE}\n{BODY}")
     scan = scan_archive(tmp_path)
-    assert scan.files == []
+    assert [file.id for file in scan.files] == ["a.txt", "b/khác.txt"]
     [err] = scan.rejected
     assert err.id == "Việt.txt" and "Unicode" in err.reason
 
